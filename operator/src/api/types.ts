@@ -1,0 +1,142 @@
+/**
+ * The ModelMonitor resource (design.md §2), group alertiger.io, version v1alpha1.
+ * These types mirror crds/modelmonitors.alertiger.io.yaml; test/unit/api checks they agree.
+ */
+export const GROUP = 'alertiger.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'ModelMonitor';
+export const PLURAL = 'modelmonitors';
+
+export type Granularity = '1d' | '1h';
+export type SensitivityWord = 'low' | 'medium' | 'high';
+export type Mode = 'Enforce' | 'Shadow';
+export type Health = 'Healthy' | 'Anomalous' | 'Unknown' | 'Failed';
+export type FileFormat = 'jsonl' | 'csv' | 'parquet';
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  generation?: number;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+}
+
+export interface ModelRef {
+  name: string;
+  version?: string;
+  deploymentRef?: { name: string };
+}
+
+export interface InfluxSource {
+  measurement: string;
+  database: string;
+  /** Tag equality filters, ANDed. */
+  where?: Record<string, string>;
+  /** InfluxDB URL of the source; defaults to the operator's InfluxDB. */
+  url?: string;
+  /** A Secret in the monitor's namespace with `username` and `password` (or `token`). */
+  credentialsSecretRef?: { name: string };
+}
+
+export interface FileSource {
+  /** A local path or glob, or an http(s) URL. */
+  path: string;
+  format?: FileFormat;
+}
+
+export interface Source {
+  influx?: InfluxSource;
+  file?: FileSource;
+}
+
+export interface Schema {
+  score?: string;
+  label?: string;
+  timestamp?: string;
+  categorical?: string[];
+  /** Glob patterns of fields that are not features. */
+  exclude?: string[];
+  /** Score threshold for `positive_rate`; 0.5 by default. */
+  threshold?: number;
+  /** classifier (AUC, log loss, calibration) or regressor (MAE, RMSE); inferred when absent. */
+  task?: 'classification' | 'regression';
+}
+
+export interface Detection {
+  sensitivity?: SensitivityWord | number | string;
+  minSeverity?: number;
+  duration?: { window: number; min: number };
+  maxConcurrentFraction?: number;
+  minTrafficRatio?: number;
+  /** How severity and duration combine; AND by default (design.md §6). */
+  combine?: 'And' | 'Or';
+}
+
+export interface Alerting {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  alertmanagerURL?: string;
+}
+
+export interface ModelMonitorSpec {
+  model: ModelRef;
+  source: Source;
+  schema?: Schema;
+  granularity?: Granularity;
+  schedule?: string;
+  detection?: Detection;
+  alerting?: Alerting;
+  mode?: Mode;
+  suspend?: boolean;
+}
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export interface AnomalyStatus {
+  category: 'feature' | 'score' | 'label' | 'model';
+  subject: string;
+  statistic: string;
+  start: string;
+  severity: number;
+  score: number;
+  observed: number;
+  expected: number;
+  lower: number;
+  upper: number;
+}
+
+export interface ModelMonitorStatus {
+  observedGeneration?: number;
+  health?: Health;
+  anomalyCount?: number;
+  lastRunTime?: string;
+  lastSuccessfulRunTime?: string;
+  /** End of the last window whose statistics are stored; the next run starts here. */
+  lastWindowEnd?: string;
+  cronJobName?: string;
+  conditions?: Condition[];
+  anomalies?: AnomalyStatus[];
+}
+
+export interface ModelMonitor {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND;
+  metadata: ObjectMeta;
+  spec: ModelMonitorSpec;
+  status?: ModelMonitorStatus;
+}
+
+/** Most anomalies kept on the status; the rest are in InfluxDB and the report. */
+export const MAX_STATUS_ANOMALIES = 20;

@@ -1,0 +1,5 @@
+/** `alertiger job`: not built yet (see the open issues). */
+export async function run(_args: string[]): Promise<number> {
+  process.stderr.write('alertiger job: not built yet\n');
+  return 2;
+}

@@ -1,0 +1,154 @@
+/**
+ * Child server processes for the test harness: spawned in their own process group with output
+ * to a log file, watched by a tiny shell watchdog that kills them if this Node process dies
+ * (SIGKILL included), and stopped at exit. A server that exits or never answers fails with the
+ * tail of its log, not with a timeout somewhere else.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+const live = new Set<ChildProcess>();
+let hooksInstalled = false;
+
+function installExitHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on('exit', () => {
+    for (const child of live) killGroup(child, 'SIGKILL');
+  });
+  // Exit on a signal only when nobody else handles it (mocha and dev-cluster do); the exit
+  // hook above then kills the servers either way.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (process.listenerCount(signal) === 1) process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone: nothing to stop.
+  }
+}
+
+export interface ServerProcessOptions {
+  name: string;
+  command: string;
+  args: string[];
+  logFile: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export class ServerProcess {
+  readonly name: string;
+  readonly logFile: string;
+  private child: ChildProcess;
+  private exited: Promise<void>;
+
+  constructor(options: ServerProcessOptions) {
+    installExitHooks();
+    this.name = options.name;
+    this.logFile = options.logFile;
+    const fd = openSync(options.logFile, 'a');
+    this.child = spawn(options.command, options.args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', fd, fd],
+      detached: true,
+    });
+    closeSync(fd);
+    live.add(this.child);
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', () => {
+        live.delete(this.child);
+        resolve();
+      });
+      this.child.once('error', () => {
+        live.delete(this.child);
+        resolve();
+      });
+    });
+    this.child.unref();
+    if (this.child.pid !== undefined) startWatchdog(this.child.pid);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null && live.has(this.child);
+  }
+
+  /** The last lines of the server's log, for error messages. */
+  logTail(lines = 40): string {
+    if (!existsSync(this.logFile)) return '(no log)';
+    return readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
+  }
+
+  /** Polls `ready` until it resolves true; fails with the log if the process exits or time runs out. */
+  async waitReady(ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (!this.running) {
+        throw new Error(`${this.name} exited before it was ready; its log (${this.logFile}):\n${this.logTail()}`);
+      }
+      if (await ready().catch(() => false)) return;
+      await sleep(250);
+    }
+    await this.stop();
+    throw new Error(`${this.name} did not answer within ${timeoutMs / 1000}s; its log (${this.logFile}):\n${this.logTail()}`);
+  }
+
+  /** SIGTERM to the process group, SIGKILL after a grace period. */
+  async stop(graceMs = 5000): Promise<void> {
+    if (!this.running) return;
+    killGroup(this.child, 'SIGTERM');
+    const timer = setTimeout(() => killGroup(this.child, 'SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** Kills the server at once, as a crash would. */
+  async kill(): Promise<void> {
+    killGroup(this.child, 'SIGKILL');
+    await this.exited;
+  }
+}
+
+/** A shell loop that kills the server's group once this Node process is gone. */
+function startWatchdog(childPid: number): void {
+  const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${childPid} 2>/dev/null; do sleep 1; done; kill -KILL -- -${childPid} 2>/dev/null; exit 0`;
+  const watchdog = spawn('sh', ['-c', script], { stdio: 'ignore', detached: true });
+  watchdog.unref();
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A free TCP port on 127.0.0.1 (the OS picks it; a race with other processes is unlikely). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** GET a URL and tell whether it answered with the expected status. */
+export async function answers(url: string, status = 200, init?: RequestInit): Promise<boolean> {
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(2000) });
+  await response.arrayBuffer();
+  return response.status === status;
+}
