@@ -1,0 +1,142 @@
+/**
+ * Alertmanager v2 alert payloads built from a ModelMonitor's status (design.md §7). Pure: the
+ * same monitor and options give the same alerts, so the job (after a run) and the operator (its
+ * periodic re-send) post identical labels and Alertmanager dedupes them instead of paging twice.
+ */
+import type { AnomalyStatus, ModelMonitor } from '../api/types.js';
+
+/** The body Alertmanager's `POST /api/v2/alerts` takes, one element per alert. */
+export interface PostableAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  generatorURL?: string;
+}
+
+export interface AlertOptions {
+  now: Date;
+  /**
+   * How long the alert stays firing if it is not re-sent. Alertmanager resolves an alert at
+   * endsAt, so this must reach past the next run or re-send, or a live anomaly would flap.
+   */
+  endsAfterMs: number;
+  /** The monitor's report page, linked from every alert. */
+  reportUrl?: string;
+}
+
+export const ALERTNAME_ANOMALY = 'ModelHealthAnomaly';
+/** A model-level alert raised by the concurrency filter: many features shifted at once. */
+export const ALERTNAME_INPUT_SHIFT = 'ModelInputShift';
+/** Severity (deviation in band widths) from which an alert is `critical` rather than `warning`. */
+export const CRITICAL_SEVERITY = 2;
+
+/** The labels that identify an alert; spec labels cannot override them (dedupe depends on it). */
+const IDENTITY_LABELS = [
+  'alertname', 'severity', 'namespace', 'monitor', 'model', 'model_version', 'category', 'subject', 'statistic',
+] as const;
+
+export function severityLevel(severity: number): 'warning' | 'critical' {
+  return severity >= CRITICAL_SEVERITY ? 'critical' : 'warning';
+}
+
+/** The key of one anomalous (subject, statistic) of a monitor; one alert per key. */
+export function anomalyKey(a: Pick<AnomalyStatus, 'category' | 'subject' | 'statistic'>): string {
+  return `${a.category}/${a.subject}/${a.statistic}`;
+}
+
+/**
+ * One alert per anomaly on the status (the status list is bounded and sorted most severe first,
+ * so a duplicate key keeps its most severe entry). Shadow mode sends nothing: returns [].
+ */
+export function alertsForStatus(monitor: ModelMonitor, options: AlertOptions): PostableAlert[] {
+  if (monitor.spec.mode === 'Shadow') return [];
+  const seen = new Set<string>();
+  const alerts: PostableAlert[] = [];
+  for (const anomaly of monitor.status?.anomalies ?? []) {
+    const key = anomalyKey(anomaly);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    alerts.push(alertFor(monitor, anomaly, options));
+  }
+  return alerts;
+}
+
+export function alertFor(monitor: ModelMonitor, anomaly: AnomalyStatus, options: AlertOptions): PostableAlert {
+  const alert: PostableAlert = {
+    labels: alertLabels(monitor, anomaly),
+    annotations: alertAnnotations(monitor, anomaly, options.reportUrl),
+    startsAt: anomaly.start,
+    endsAt: new Date(options.now.getTime() + options.endsAfterMs).toISOString(),
+  };
+  if (options.reportUrl !== undefined && options.reportUrl !== '') alert.generatorURL = options.reportUrl;
+  return alert;
+}
+
+/**
+ * The alerts of `previous` that are absent from `current`, with endsAt = now: Alertmanager marks
+ * them resolved and sends the resolve notification. Matching is by labels, as Alertmanager does.
+ */
+export function resolvedAlerts(previous: PostableAlert[], current: PostableAlert[], now: Date): PostableAlert[] {
+  const open = new Set(current.map((a) => labelsKey(a.labels)));
+  return previous
+    .filter((a) => !open.has(labelsKey(a.labels)))
+    .map((a) => ({ ...a, endsAt: now.toISOString() }));
+}
+
+/** Labels in a canonical order: Alertmanager's fingerprint ignores order, tests and logs do not. */
+export function alertLabels(monitor: ModelMonitor, anomaly: AnomalyStatus): Record<string, string> {
+  const core: Record<string, string> = {
+    alertname: anomaly.category === 'model' ? ALERTNAME_INPUT_SHIFT : ALERTNAME_ANOMALY,
+    severity: severityLevel(anomaly.severity),
+    namespace: monitor.metadata.namespace ?? 'default',
+    monitor: monitor.metadata.name,
+    model: monitor.spec.model.name,
+    // Alertmanager drops empty label values; leaving the label out keeps the fingerprint stable.
+    model_version: monitor.spec.model.version ?? '',
+    category: anomaly.category,
+    subject: anomaly.subject,
+    statistic: anomaly.statistic,
+  };
+  const labels: Record<string, string> = {};
+  const extra = monitor.spec.alerting?.labels ?? {};
+  for (const name of Object.keys(extra).sort()) {
+    if (!(IDENTITY_LABELS as readonly string[]).includes(name) && extra[name] !== '') labels[name] = extra[name];
+  }
+  for (const name of IDENTITY_LABELS) if (core[name] !== '') labels[name] = core[name];
+  return sortKeys(labels);
+}
+
+function alertAnnotations(monitor: ModelMonitor, anomaly: AnomalyStatus, reportUrl: string | undefined): Record<string, string> {
+  const who = `${monitor.metadata.namespace ?? 'default'}/${monitor.metadata.name}`;
+  const what = anomaly.category === 'model'
+    ? `${anomaly.statistic} shifted on many inputs of model ${monitor.spec.model.name} at once`
+    : `${anomaly.category} ${anomaly.subject}: ${anomaly.statistic} is ${fmt(anomaly.observed)}, expected ${fmt(anomaly.expected)}`;
+  const annotations: Record<string, string> = {
+    ...(monitor.spec.alerting?.annotations ?? {}),
+    summary: `${who}: ${what}`,
+    description:
+      `${anomaly.statistic} of ${anomaly.category} ${anomaly.subject} observed ${fmt(anomaly.observed)}, ` +
+      `expected ${fmt(anomaly.expected)} within [${fmt(anomaly.lower)}, ${fmt(anomaly.upper)}]; ` +
+      `severity ${fmt(anomaly.severity)} band widths, anomaly score ${fmt(anomaly.score)}, since ${anomaly.start}.`,
+  };
+  if (reportUrl !== undefined && reportUrl !== '') annotations.report_url = reportUrl;
+  return sortKeys(annotations);
+}
+
+/** A number short enough for a pager line and exact enough to compare with the band. */
+export function fmt(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (value === 0) return '0';
+  const abs = Math.abs(value);
+  if (abs >= 1e6 || abs < 1e-3) return value.toExponential(3).replace(/\.?0+e/, 'e');
+  return String(Number(value.toPrecision(4)));
+}
+
+function labelsKey(labels: Record<string, string>): string {
+  return JSON.stringify(sortKeys(labels));
+}
+
+function sortKeys(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
