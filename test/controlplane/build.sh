@@ -26,6 +26,7 @@ build() {
 
 modversion() { awk -v m="$2" '$1==m && $2 ~ /^v/ {print $2; exit}' "$here/$1/go.mod"; }
 kv=$(modversion kube k8s.io/kubernetes)
+[[ -n "$kv" ]] || { echo "cannot read the k8s.io/kubernetes version from kube/go.mod" >&2; exit 1; }
 kmaj=${kv#v}; kmaj=${kmaj%%.*}; kmin=${kv#v*.}; kmin=${kmin%%.*}
 kflags="-X k8s.io/component-base/version.gitVersion=$kv -X k8s.io/component-base/version.gitMajor=$kmaj -X k8s.io/component-base/version.gitMinor=$kmin -X k8s.io/client-go/pkg/version.gitVersion=$kv -X k8s.io/component-base/version.gitTreeState=clean"
 

@@ -123,7 +123,7 @@ export class ServerProcess {
 
 /** A shell loop that kills the server's group once this Node process is gone. */
 function startWatchdog(childPid: number): void {
-  const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${childPid} 2>/dev/null; do sleep 1; done; kill -KILL -- -${childPid} 2>/dev/null; exit 0`;
+  const script = `while kill -0 ${process.pid} 2>/dev/null && kill -0 ${childPid} 2>/dev/null; do sleep 1; done; kill -KILL -${childPid} 2>/dev/null; exit 0`;
   const watchdog = spawn('sh', ['-c', script], { stdio: 'ignore', detached: true });
   watchdog.unref();
 }

@@ -23,6 +23,24 @@ describe('test harness', () => {
     assert.equal(canI.stdout.trim(), 'no');
   });
 
+  it('runs kube-controller-manager on demand: owned objects are garbage collected', async function () {
+    this.timeout(120_000);
+    const { kube } = await realServers();
+    await kube.startControllerManager();
+    const ns = `harness-gc-${Date.now()}`;
+    assert.equal((await kube.kubectl(['create', 'namespace', ns])).code, 0);
+    assert.equal((await kube.kubectl(['-n', ns, 'create', 'configmap', 'owner'])).code, 0);
+    const uid = (await kube.kubectl(['-n', ns, 'get', 'configmap', 'owner', '-o', 'jsonpath={.metadata.uid}'])).stdout;
+    const child = {
+      apiVersion: 'v1', kind: 'ConfigMap',
+      metadata: { name: 'child', namespace: ns, ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid }] },
+    };
+    assert.equal((await kube.kubectl(['apply', '-f', '-'], { input: JSON.stringify(child) })).code, 0);
+    assert.equal((await kube.kubectl(['-n', ns, 'delete', 'configmap', 'owner'])).code, 0);
+    const gone = await kube.kubectl(['-n', ns, 'wait', '--for=delete', 'configmap/child', '--timeout=60s']);
+    assert.equal(gone.code, 0, gone.stderr);
+  });
+
   it('runs InfluxDB 1.x answering queries', async () => {
     const { influx } = await realServers();
     const response = await fetch(`${influx.url}/query?q=${encodeURIComponent('SHOW DATABASES')}`);
