@@ -1,0 +1,142 @@
+/**
+ * The part of a ModelMonitor's status that the job owns (health, anomalies, run times, the
+ * Healthy and LastRunSucceeded conditions), decided from the previous status and the outcome of
+ * one run. Pure, so the rules (what counts as Unknown, what a failure keeps) are tested alone.
+ * The operator owns Ready, observedGeneration and cronJobName; server-side apply merges the two.
+ */
+import {
+  MAX_STATUS_ANOMALIES, type AnomalyStatus, type Condition, type Health, type ModelMonitorStatus,
+} from '../api/types.js';
+import { describeError, errorCode } from '../errors.js';
+import { fmt } from '../alerting/payload.js';
+
+export const CONDITION_HEALTHY = 'Healthy';
+export const CONDITION_LAST_RUN = 'LastRunSucceeded';
+
+/** The status fields the job writes, and nothing else (its server-side apply field set). */
+export type JobStatus = Required<Pick<ModelMonitorStatus,
+  'health' | 'anomalyCount' | 'anomalies' | 'lastRunTime' | 'conditions'>> &
+  Pick<ModelMonitorStatus, 'lastSuccessfulRunTime' | 'lastWindowEnd'>;
+
+export type RunOutcome =
+  | {
+    ok: true;
+    /** Every open anomaly found, in any order; the status keeps the most severe. */
+    anomalies: AnomalyStatus[];
+    /** Series that had enough history to be scored; 0 means health Unknown. */
+    scoredSeries: number;
+    /** Series stored for the monitor (scored or not). */
+    totalSeries: number;
+    /** Windows computed and stored by this run, and the end of the newest. */
+    windowsComputed: number;
+    windowEnd: Date;
+    /** History the detector needs before it scores a point, in windows. */
+    historyWindows: number;
+    /** Windows too old to catch up (see WindowPlan.skippedWindows). */
+    skippedWindows: number;
+  }
+  | { ok: false; error: unknown };
+
+export interface StatusInput {
+  previous: ModelMonitorStatus | undefined;
+  outcome: RunOutcome;
+  now: Date;
+  /** metadata.generation of the monitor the run read. */
+  generation?: number;
+}
+
+/** Most severe first; ties broken by key so the order (and the apply) is stable. */
+export function rankAnomalies(anomalies: readonly AnomalyStatus[]): AnomalyStatus[] {
+  const key = (a: AnomalyStatus): string => `${a.category}/${a.subject}/${a.statistic}`;
+  return [...anomalies].sort((a, b) => b.severity - a.severity || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+export function buildJobStatus(input: StatusInput): JobStatus {
+  const { previous, outcome, now } = input;
+  const nowIso = now.toISOString();
+  const conditions = previous?.conditions ?? [];
+  if (!outcome.ok) {
+    // The last known anomalies stay (the operator keeps re-sending their alerts); the window
+    // marker stays so the next run recomputes everything this one did not store.
+    const reason = errorCode(outcome.error);
+    const message = `Run failed: ${describeError(outcome.error)}`.slice(0, 1000);
+    return {
+      health: 'Failed',
+      anomalyCount: previous?.anomalyCount ?? 0,
+      anomalies: previous?.anomalies ?? [],
+      lastRunTime: nowIso,
+      lastSuccessfulRunTime: previous?.lastSuccessfulRunTime,
+      lastWindowEnd: previous?.lastWindowEnd,
+      conditions: [
+        setCondition(conditions, { type: CONDITION_HEALTHY, status: 'Unknown', reason: 'RunFailed', message }, now, input.generation),
+        setCondition(conditions, { type: CONDITION_LAST_RUN, status: 'False', reason, message }, now, input.generation),
+      ],
+    };
+  }
+  const ranked = rankAnomalies(outcome.anomalies);
+  const health = healthOf(outcome.scoredSeries, ranked.length);
+  return {
+    health,
+    anomalyCount: ranked.length,
+    anomalies: ranked.slice(0, MAX_STATUS_ANOMALIES),
+    lastRunTime: nowIso,
+    lastSuccessfulRunTime: nowIso,
+    lastWindowEnd: outcome.windowEnd.toISOString(),
+    conditions: [
+      setCondition(conditions, healthyCondition(health, ranked, outcome), now, input.generation),
+      setCondition(conditions, {
+        type: CONDITION_LAST_RUN,
+        status: 'True',
+        reason: 'RunSucceeded',
+        message: `Stored ${outcome.windowsComputed} window(s) up to ${outcome.windowEnd.toISOString()}; ` +
+          `scored ${outcome.scoredSeries} of ${outcome.totalSeries} series` +
+          (outcome.skippedWindows > 0 ? `; ${outcome.skippedWindows} older missed window(s) were beyond the catch-up limit` : ''),
+      }, now, input.generation),
+    ],
+  };
+}
+
+export function healthOf(scoredSeries: number, openAnomalies: number): Health {
+  if (openAnomalies > 0) return 'Anomalous';
+  return scoredSeries > 0 ? 'Healthy' : 'Unknown';
+}
+
+function healthyCondition(health: Health, ranked: AnomalyStatus[], outcome: Extract<RunOutcome, { ok: true }>): Omit<Condition, 'lastTransitionTime'> {
+  if (health === 'Anomalous') {
+    const top = ranked[0];
+    return {
+      type: CONDITION_HEALTHY,
+      status: 'False',
+      reason: 'AnomaliesFound',
+      message: `${ranked.length} open anomal${ranked.length === 1 ? 'y' : 'ies'}; most severe: ${top.category} ${top.subject} ` +
+        `${top.statistic} ${fmt(top.observed)} (expected ${fmt(top.expected)}, severity ${fmt(top.severity)})`,
+    };
+  }
+  if (health === 'Unknown') {
+    return {
+      type: CONDITION_HEALTHY,
+      status: 'Unknown',
+      reason: 'NotEnoughHistory',
+      message: `The detector needs ${outcome.historyWindows} windows of history before it scores a point; ` +
+        `${outcome.totalSeries} series are stored so far`,
+    };
+  }
+  return { type: CONDITION_HEALTHY, status: 'True', reason: 'NoAnomalies', message: `${outcome.scoredSeries} series scored, none anomalous` };
+}
+
+/**
+ * The condition of `next.type` for the new status: lastTransitionTime is kept when the status
+ * value did not change, so a condition that stays True does not look like it just flipped.
+ */
+export function setCondition(
+  existing: readonly Condition[],
+  next: Omit<Condition, 'lastTransitionTime'>,
+  now: Date,
+  generation?: number,
+): Condition {
+  const old = existing.find((c) => c.type === next.type);
+  const lastTransitionTime = old !== undefined && old.status === next.status ? old.lastTransitionTime : now.toISOString();
+  const condition: Condition = { ...next, lastTransitionTime };
+  if (generation !== undefined) condition.observedGeneration = generation;
+  return condition;
+}
