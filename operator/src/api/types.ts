@@ -68,6 +68,10 @@ export interface Schema {
 }
 
 export interface Detection {
+  /**
+   * A word, or the stage-2 threshold in (0, 1) as a number or a numeric string ("0.3"); the CRD
+   * admits both spellings. api/defaults.ts `sensitivityThreshold` turns either into the number.
+   */
   sensitivity?: SensitivityWord | number | string;
   minSeverity?: number;
   duration?: { window: number; min: number };

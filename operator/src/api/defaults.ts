@@ -1,0 +1,125 @@
+/**
+ * The defaults of a ModelMonitor spec: the same values the CRD's schema defaults (test/unit/api
+ * checks they agree), plus the ones only the operator applies (the schedule follows the
+ * granularity; the score threshold). `withDefaults` gives the operator and the job a spec with
+ * no optional knob left, so nothing downstream repeats a default.
+ */
+import { defaultSchedule } from './cron.js';
+import type {
+  Alerting, FileFormat, Granularity, InfluxSource, Mode, ModelMonitorSpec, ModelRef, SensitivityWord,
+} from './types.js';
+
+export const DEFAULTS = {
+  granularity: '1d' as Granularity,
+  mode: 'Enforce' as Mode,
+  suspend: false,
+  fileFormat: 'jsonl' as FileFormat,
+  /** Score threshold for `positive_rate`. */
+  scoreThreshold: 0.5,
+  detection: {
+    sensitivity: 'medium' as SensitivityWord,
+    minSeverity: 1.0,
+    duration: { window: 3, min: 2 },
+    maxConcurrentFraction: 0.3,
+    minTrafficRatio: 0.05,
+    combine: 'And' as const,
+  },
+} as const;
+
+/**
+ * The stage-2 classifier threshold of each sensitivity word (design.md §6: 0.2 by default). A
+ * point is anomalous when its score exceeds the threshold, so higher sensitivity = lower threshold.
+ */
+export const SENSITIVITY_THRESHOLDS: Readonly<Record<SensitivityWord, number>> = { low: 0.4, medium: 0.2, high: 0.1 };
+
+export interface DefaultedDetection {
+  /** A word, or the stage-2 threshold in (0, 1) (a numeric string is converted). */
+  sensitivity: SensitivityWord | number;
+  /** The stage-2 threshold the sensitivity stands for. */
+  threshold: number;
+  minSeverity: number;
+  duration: { window: number; min: number };
+  maxConcurrentFraction: number;
+  minTrafficRatio: number;
+  combine: 'And' | 'Or';
+}
+
+export interface DefaultedSchema {
+  score?: string;
+  label?: string;
+  timestamp?: string;
+  categorical: string[];
+  exclude: string[];
+  threshold: number;
+  task?: 'classification' | 'regression';
+}
+
+export interface DefaultedSpec {
+  model: ModelRef;
+  source: { influx: InfluxSource; file?: undefined } | { file: { path: string; format: FileFormat }; influx?: undefined };
+  schema: DefaultedSchema;
+  granularity: Granularity;
+  schedule: string;
+  detection: DefaultedDetection;
+  alerting: { labels: Record<string, string>; annotations: Record<string, string>; alertmanagerURL?: string };
+  mode: Mode;
+  suspend: boolean;
+}
+
+/** The stage-2 threshold for a sensitivity: a word's value, or the number itself. */
+export function sensitivityThreshold(sensitivity: SensitivityWord | number | string | undefined): number {
+  const value = sensitivity ?? DEFAULTS.detection.sensitivity;
+  if (typeof value === 'number') return value;
+  if (value in SENSITIVITY_THRESHOLDS) return SENSITIVITY_THRESHOLDS[value as SensitivityWord];
+  return Number(value);
+}
+
+/**
+ * The spec with every default applied. Assumes the spec passed `validateSpec` (in particular
+ * that it has exactly one source); it does not re-check.
+ */
+export function withDefaults(spec: ModelMonitorSpec): DefaultedSpec {
+  const granularity = spec.granularity ?? DEFAULTS.granularity;
+  const d = spec.detection ?? {};
+  const rawSensitivity = d.sensitivity ?? DEFAULTS.detection.sensitivity;
+  const sensitivity = typeof rawSensitivity === 'string' && !(rawSensitivity in SENSITIVITY_THRESHOLDS)
+    ? Number(rawSensitivity)
+    : rawSensitivity as SensitivityWord | number;
+  const source: DefaultedSpec['source'] = spec.source.influx !== undefined
+    ? { influx: spec.source.influx }
+    : { file: { path: spec.source.file?.path ?? '', format: spec.source.file?.format ?? DEFAULTS.fileFormat } };
+  return {
+    model: spec.model,
+    source,
+    schema: {
+      ...spec.schema,
+      categorical: spec.schema?.categorical ?? [],
+      exclude: spec.schema?.exclude ?? [],
+      threshold: spec.schema?.threshold ?? DEFAULTS.scoreThreshold,
+    },
+    granularity,
+    schedule: spec.schedule ?? defaultSchedule(granularity),
+    detection: {
+      sensitivity,
+      threshold: sensitivityThreshold(sensitivity),
+      minSeverity: d.minSeverity ?? DEFAULTS.detection.minSeverity,
+      duration: {
+        window: d.duration?.window ?? DEFAULTS.detection.duration.window,
+        min: d.duration?.min ?? DEFAULTS.detection.duration.min,
+      },
+      maxConcurrentFraction: d.maxConcurrentFraction ?? DEFAULTS.detection.maxConcurrentFraction,
+      minTrafficRatio: d.minTrafficRatio ?? DEFAULTS.detection.minTrafficRatio,
+      combine: d.combine ?? DEFAULTS.detection.combine,
+    },
+    alerting: defaultAlerting(spec.alerting),
+    mode: spec.mode ?? DEFAULTS.mode,
+    suspend: spec.suspend ?? DEFAULTS.suspend,
+  };
+}
+
+function defaultAlerting(alerting: Alerting | undefined): DefaultedSpec['alerting'] {
+  const out: DefaultedSpec['alerting'] = { labels: alerting?.labels ?? {}, annotations: alerting?.annotations ?? {} };
+  // An empty URL means "the operator's default", the same as leaving it out.
+  if (alerting?.alertmanagerURL) out.alertmanagerURL = alerting.alertmanagerURL;
+  return out;
+}

@@ -1,0 +1,249 @@
+/**
+ * Semantic validation of a ModelMonitor before the operator (or `alertiger run -f`) acts on it.
+ * It repeats every rule of crds/modelmonitors.alertiger.io.yaml, so a monitor read from a local
+ * file gets the API server's verdict, and adds what the CRD can't say well: the schedule really
+ * parses (ranges run forwards), a file path is a valid glob or URL, and its extension agrees with
+ * the format, exclude patterns compile and don't hide the score, label or timestamp.
+ * Field paths are written as the API server writes them (spec.detection.duration.min).
+ */
+import { parseCron } from './cron.js';
+import { Checker, type FieldError } from './check.js';
+import { DEFAULTS } from './defaults.js';
+import { compileGlob, hasGlobChars } from './glob.js';
+import { API_VERSION, KIND } from './types.js';
+
+export type { FieldError } from './check.js';
+export { withDefaults } from './defaults.js';
+
+/** The CRD's patterns, as RegExps; test/unit/api checks each equals the CRD's text. */
+export const PATTERNS = {
+  modelName: /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
+  modelVersion: /^[A-Za-z0-9]([-A-Za-z0-9_.+]*[A-Za-z0-9])?$/,
+  dnsSubdomain: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+  httpURL: /^https?:\/\/[^\s/?#]+[^\s]*$/,
+  optionalHttpURL: /^(https?:\/\/[^\s/?#]+[^\s]*)?$/,
+  filePath: /^(\/|https?:\/\/)/,
+  sensitivity: /^(low|medium|high|0?\.[0-9]*[1-9][0-9]*)$/,
+  /** Alertmanager 0.25 label names (Prometheus' classic rule), at most 63 characters. */
+  alertLabelName: /^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/,
+} as const;
+
+/** Labels the operator puts on every alert; a monitor may not override them (design.md §7). */
+export const OPERATOR_ALERT_LABELS = [
+  'alertname', 'severity', 'namespace', 'monitor', 'model', 'model_version', 'category', 'subject', 'statistic',
+] as const;
+
+const SPEC_KEYS = ['model', 'source', 'schema', 'granularity', 'schedule', 'detection', 'alerting', 'mode', 'suspend'];
+const FORMAT_BY_EXTENSION: Readonly<Record<string, string>> = { jsonl: 'jsonl', ndjson: 'jsonl', csv: 'csv', parquet: 'parquet' };
+
+/** Every problem of a whole resource (apiVersion, kind, metadata.name, spec). */
+export function validateMonitor(resource: unknown): FieldError[] {
+  const c = new Checker();
+  const obj = c.object('', resource, 'any', true);
+  if (obj === undefined) return c.errors.map((e) => ({ ...e, field: e.field || '(resource)' }));
+  if (obj.apiVersion !== API_VERSION) c.fail('apiVersion', `must be ${API_VERSION}`);
+  if (obj.kind !== KIND) c.fail('kind', `must be ${KIND}`);
+  const meta = c.object('metadata', obj.metadata, 'any', true);
+  if (meta !== undefined) {
+    c.string('metadata.name', meta.name, { required: true, maxLength: 253, pattern: PATTERNS.dnsSubdomain, patternHelp: 'must be a DNS-1123 subdomain' });
+  }
+  return [...c.errors, ...validateSpec(obj.spec)];
+}
+
+/** Every problem of a spec; empty when the operator may act on it. */
+export function validateSpec(spec: unknown): FieldError[] {
+  const c = new Checker();
+  const s = c.object('spec', spec, SPEC_KEYS, true);
+  if (s === undefined) return c.errors;
+  checkModel(c, s.model);
+  checkSource(c, s.source);
+  const schema = checkSchema(c, s.schema);
+  c.string('spec.granularity', s.granularity, { enum: ['1d', '1h'] });
+  checkSchedule(c, s.schedule);
+  checkDetection(c, s.detection);
+  checkAlerting(c, s.alerting);
+  c.string('spec.mode', s.mode, { enum: ['Enforce', 'Shadow'] });
+  c.boolean('spec.suspend', s.suspend);
+  if (schema !== undefined) checkSchemaAgainstExclude(c, schema);
+  return c.errors;
+}
+
+function checkModel(c: Checker, value: unknown): void {
+  const m = c.object('spec.model', value, ['name', 'version', 'deploymentRef'], true);
+  if (m === undefined) return;
+  c.string('spec.model.name', m.name, {
+    required: true, minLength: 1, maxLength: 128, pattern: PATTERNS.modelName,
+    patternHelp: "must be letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+  });
+  c.string('spec.model.version', m.version, {
+    minLength: 1, maxLength: 128, pattern: PATTERNS.modelVersion,
+    patternHelp: "must be letters, digits, '-', '_', '.' and '+', starting and ending with a letter or digit",
+  });
+  const ref = c.object('spec.model.deploymentRef', m.deploymentRef, ['name']);
+  if (ref !== undefined) checkObjectName(c, 'spec.model.deploymentRef.name', ref.name);
+}
+
+function checkObjectName(c: Checker, field: string, value: unknown): void {
+  c.string(field, value, { required: true, maxLength: 253, pattern: PATTERNS.dnsSubdomain, patternHelp: 'must be a DNS-1123 subdomain (lower case letters, digits, - and .)' });
+}
+
+function checkSource(c: Checker, value: unknown): void {
+  const src = c.object('spec.source', value, ['influx', 'file'], true);
+  if (src === undefined) return;
+  const hasInflux = src.influx !== undefined && src.influx !== null;
+  const hasFile = src.file !== undefined && src.file !== null;
+  if (!hasInflux && !hasFile) c.fail('spec.source', 'source must set one of influx or file');
+  if (hasInflux && hasFile) c.fail('spec.source', 'source must set only one of influx or file, not both');
+  const influx = c.object('spec.source.influx', src.influx, ['measurement', 'database', 'where', 'url', 'credentialsSecretRef']);
+  if (influx !== undefined) {
+    c.string('spec.source.influx.measurement', influx.measurement, { required: true, minLength: 1, maxLength: 256 });
+    c.string('spec.source.influx.database', influx.database, { required: true, minLength: 1, maxLength: 256 });
+    c.stringMap('spec.source.influx.where', influx.where, { maxProperties: 16, maxValueLength: 256 });
+    const url = c.string('spec.source.influx.url', influx.url, { maxLength: 2048, pattern: PATTERNS.httpURL, patternHelp: 'must be an http(s) URL' });
+    if (url !== undefined) checkParsesAsURL(c, 'spec.source.influx.url', url);
+    const secret = c.object('spec.source.influx.credentialsSecretRef', influx.credentialsSecretRef, ['name']);
+    if (secret !== undefined) checkObjectName(c, 'spec.source.influx.credentialsSecretRef.name', secret.name);
+  }
+  const file = c.object('spec.source.file', src.file, ['path', 'format']);
+  if (file !== undefined) {
+    const format = c.string('spec.source.file.format', file.format, { enum: ['jsonl', 'csv', 'parquet'] });
+    const path = c.string('spec.source.file.path', file.path, {
+      required: true, minLength: 1, maxLength: 4096, pattern: PATTERNS.filePath, patternHelp: 'must be an absolute path or glob, or an http(s) URL',
+    });
+    if (path !== undefined) checkFilePath(c, path, format ?? (file.format === undefined ? DEFAULTS.fileFormat : undefined));
+  }
+}
+
+function checkFilePath(c: Checker, path: string, format: string | undefined): void {
+  const field = 'spec.source.file.path';
+  if (/^https?:\/\//.test(path)) {
+    const url = checkParsesAsURL(c, field, path);
+    if (url !== undefined && hasGlobChars(url.pathname)) c.fail(field, 'a URL names one file; globs (* ? [) work on local paths only');
+  } else {
+    const glob = compileGlob(path, true);
+    if (!glob.ok) c.fail(field, `"${path}" is not a valid glob: ${glob.error}`);
+  }
+  const name = (path.split(/[?#]/)[0] ?? '').split('/').pop() ?? '';
+  const extension = name.replace(/\.gz$/, '').split('.').pop()?.toLowerCase() ?? '';
+  const implied = name.includes('.') ? FORMAT_BY_EXTENSION[extension] : undefined;
+  if (format !== undefined && implied !== undefined && implied !== format) {
+    c.fail('spec.source.file.format', `the path ends in .${extension} but the format is ${format}; set format: ${implied}`);
+  }
+}
+
+function checkParsesAsURL(c: Checker, field: string, url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    c.fail(field, `"${url}" is not a valid URL`);
+    return undefined;
+  }
+}
+
+interface SchemaFields {
+  score?: string;
+  label?: string;
+  timestamp?: string;
+  categorical?: string[];
+  exclude?: string[];
+}
+
+function checkSchema(c: Checker, value: unknown): SchemaFields | undefined {
+  const s = c.object('spec.schema', value, ['score', 'label', 'timestamp', 'categorical', 'exclude', 'threshold', 'task']);
+  if (s === undefined) return undefined;
+  const name = { minLength: 1, maxLength: 256 };
+  const out: SchemaFields = {
+    score: c.string('spec.schema.score', s.score, name),
+    label: c.string('spec.schema.label', s.label, name),
+    timestamp: c.string('spec.schema.timestamp', s.timestamp, name),
+    categorical: c.stringSet('spec.schema.categorical', s.categorical, { maxItems: 1000, item: name }),
+    exclude: c.stringSet('spec.schema.exclude', s.exclude, { maxItems: 100, item: name }),
+  };
+  c.number('spec.schema.threshold', s.threshold, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
+  c.string('spec.schema.task', s.task, { enum: ['classification', 'regression'] });
+  if (out.score !== undefined && out.score === out.label) c.fail('spec.schema.label', 'schema.label must differ from schema.score');
+  if (out.timestamp !== undefined && out.timestamp === out.score) c.fail('spec.schema.timestamp', 'schema.timestamp must differ from schema.score');
+  if (out.timestamp !== undefined && out.timestamp === out.label) c.fail('spec.schema.timestamp', 'schema.timestamp must differ from schema.label');
+  return out;
+}
+
+/** Exclude patterns must compile and leave the named fields alone; categorical fields are features. */
+function checkSchemaAgainstExclude(c: Checker, schema: SchemaFields): void {
+  const roles: [string, string | undefined][] = [['score', schema.score], ['label', schema.label], ['timestamp', schema.timestamp]];
+  for (const [role, field] of roles) {
+    if (field !== undefined && schema.categorical?.includes(field)) {
+      c.fail('spec.schema.categorical', `"${field}" is the ${role} field, not a feature`);
+    }
+  }
+  (schema.exclude ?? []).forEach((pattern, i) => {
+    const glob = compileGlob(pattern);
+    if (!glob.ok) {
+      c.fail(`spec.schema.exclude[${i}]`, `"${pattern}" is not a valid glob: ${glob.error}`);
+      return;
+    }
+    const named: [string, string | undefined][] = [...roles, ...(schema.categorical ?? []).map((f): [string, string] => ['categorical', f])];
+    for (const [role, field] of named) {
+      if (field !== undefined && glob.regex.test(field)) {
+        c.fail(`spec.schema.exclude[${i}]`, `"${pattern}" excludes the ${role} field "${field}"`);
+      }
+    }
+  });
+}
+
+function checkSchedule(c: Checker, value: unknown): void {
+  const schedule = c.string('spec.schedule', value, { minLength: 1, maxLength: 100 });
+  if (schedule === undefined) return;
+  const parsed = parseCron(schedule);
+  if (!parsed.ok) c.fail('spec.schedule', parsed.error);
+}
+
+function checkDetection(c: Checker, value: unknown): void {
+  const keys = ['sensitivity', 'minSeverity', 'duration', 'maxConcurrentFraction', 'minTrafficRatio', 'combine'];
+  const d = c.object('spec.detection', value, keys);
+  if (d === undefined) return;
+  checkSensitivity(c, d.sensitivity);
+  c.number('spec.detection.minSeverity', d.minSeverity, { min: 0 });
+  const duration = c.object('spec.detection.duration', d.duration, ['window', 'min']);
+  if (duration !== undefined) {
+    const window = c.number('spec.detection.duration.window', duration.window, { integer: true, min: 1, max: 100 });
+    const min = c.number('spec.detection.duration.min', duration.min, { integer: true, min: 1, max: 100 });
+    const w = window ?? (duration.window === undefined ? DEFAULTS.detection.duration.window : undefined);
+    const m = min ?? (duration.min === undefined ? DEFAULTS.detection.duration.min : undefined);
+    if (w !== undefined && m !== undefined && m > w) {
+      c.fail('spec.detection.duration.min', `duration.min (${m}) must not exceed duration.window (${w})`);
+    }
+  }
+  c.number('spec.detection.maxConcurrentFraction', d.maxConcurrentFraction, { min: 0, max: 1 });
+  c.number('spec.detection.minTrafficRatio', d.minTrafficRatio, { min: 0, max: 1 });
+  c.string('spec.detection.combine', d.combine, { enum: ['And', 'Or'] });
+}
+
+function checkSensitivity(c: Checker, value: unknown): void {
+  const field = 'spec.detection.sensitivity';
+  if (typeof value === 'number') {
+    c.number(field, value, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
+  } else if (value !== undefined && value !== null) {
+    if (typeof value !== 'string' || !PATTERNS.sensitivity.test(value)) {
+      c.fail(field, `${JSON.stringify(value)} must be low, medium, high, or a number in (0, 1)`);
+    }
+  }
+}
+
+function checkAlerting(c: Checker, value: unknown): void {
+  const a = c.object('spec.alerting', value, ['labels', 'annotations', 'alertmanagerURL']);
+  if (a === undefined) return;
+  const labelKey = (key: string): string | undefined => {
+    if (!PATTERNS.alertLabelName.test(key) || key.startsWith('__')) {
+      return 'must be a label name matching [a-zA-Z_][a-zA-Z0-9_]* (at most 63 characters, not starting with "__")';
+    }
+    return undefined;
+  };
+  c.stringMap('spec.alerting.labels', a.labels, {
+    maxProperties: 32,
+    maxValueLength: 1024,
+    key: (key) => labelKey(key) ?? ((OPERATOR_ALERT_LABELS as readonly string[]).includes(key) ? 'is set by the operator on every alert' : undefined),
+  });
+  c.stringMap('spec.alerting.annotations', a.annotations, { maxProperties: 32, maxValueLength: 4096, key: labelKey });
+  const url = c.string('spec.alerting.alertmanagerURL', a.alertmanagerURL, { maxLength: 2048, pattern: PATTERNS.optionalHttpURL, patternHelp: 'must be an http(s) URL or empty' });
+  if (url) checkParsesAsURL(c, 'spec.alerting.alertmanagerURL', url);
+}
