@@ -1,0 +1,69 @@
+/**
+ * What a monitor's report page shows (design.md §7). Built by the run (demo, `alertiger run`)
+ * and by the operator's web server from the status and InfluxDB; rendered by render.ts.
+ */
+
+/** One statistic's recent history as the detector saw it; all arrays have the length of `time`. */
+export interface ReportSeries {
+  /** ISO times of the windows, oldest first. */
+  time: string[];
+  observed: (number | null)[];
+  baseline: (number | null)[];
+  lower: (number | null)[];
+  upper: (number | null)[];
+  /** Stage-2 anomaly score in [0, 1]; null where the point had too little history. */
+  score: (number | null)[];
+  /** Points kept as anomalous after the filters. */
+  flagged: boolean[];
+}
+
+export interface ReportAnomaly {
+  /** feature | score | label | model. */
+  category: string;
+  subject: string;
+  statistic: string;
+  /** |observed - baseline| / |upper - lower| at the latest flagged point. */
+  severity: number;
+  score: number;
+  /** ISO time the anomaly started. */
+  start: string;
+  observed: number;
+  expected: number;
+  lower: number;
+  upper: number;
+  /** A model-level (concurrency, ModelInputShift) anomaly: shown before the per-statistic ones. */
+  modelLevel?: boolean;
+  /** For a model-level anomaly: the subjects that moved together. */
+  members?: string[];
+  series: ReportSeries;
+}
+
+export interface ReportRun {
+  time: string;
+  health: string;
+  anomalyCount: number;
+  durationMs?: number;
+  error?: string;
+}
+
+export interface ReportMonitor {
+  namespace: string;
+  name: string;
+  model: string;
+  version?: string;
+  /** Healthy | Anomalous | Unknown | Failed. */
+  health: string;
+  lastRunTime?: string;
+  /** Enforce | Shadow; a Shadow monitor sends no alerts, which the page says. */
+  mode?: string;
+}
+
+export interface ReportData {
+  monitor: ReportMonitor;
+  anomalies: ReportAnomaly[];
+  runs: ReportRun[];
+  /** The stage-2 score threshold, drawn as a line on the score panels. */
+  threshold?: number;
+  /** When the page was made (ISO); shown in the footer. */
+  generatedAt?: string;
+}
