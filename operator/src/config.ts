@@ -257,3 +257,8 @@ export function loadOperatorConfig(argv: readonly string[], env: Readonly<Record
   const { extra: _extra, ...config } = loadConfig(argv, env, 'operator');
   return config as OperatorConfig;
 }
+
+/** The Lease holder identity: the pod name, else the host name, else a fixed word. */
+export function identityOf(config: Config): string {
+  return config.identity ?? 'alertiger-operator';
+}

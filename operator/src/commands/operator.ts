@@ -1,5 +1,29 @@
-/** `alertiger operator`: not built yet (see the open issues). */
-export async function run(_args: string[]): Promise<number> {
-  process.stderr.write('alertiger operator: not built yet\n');
-  return 2;
+/**
+ * `alertiger operator`: the controller (design.md §3). Configuration from flags or environment
+ * (operator/src/config.ts); runs until SIGTERM or SIGINT, then gives up its Lease and exits.
+ */
+import { helpFor, identityOf, loadOperatorConfig } from '../config.js';
+import { startOperator } from '../controller/start.js';
+import { ClientNodePort, loadKubeConfig } from '../k8s/client.js';
+import { createLogger } from '../log.js';
+
+export async function run(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`Usage: alertiger operator [options]\n\nEach option is a flag or the environment variable beside it:\n${helpFor('operator')}\n`);
+    return 0;
+  }
+  const config = loadOperatorConfig(args, process.env);
+  const log = createLogger({ context: { component: 'operator' } });
+  const port = new ClientNodePort(loadKubeConfig(config.kubeconfig), { log });
+  const operator = await startOperator(config, { port, log, identity: identityOf(config) });
+  await new Promise<void>((resolve) => {
+    const shutdown = (signal: string): void => {
+      log.info('Shutting down', { signal });
+      resolve();
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+  await operator.stop();
+  return 0;
 }

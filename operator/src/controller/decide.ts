@@ -1,0 +1,168 @@
+/**
+ * One reconcile decision, pure: (observed state, now, config) -> plan. Small ordered checks, the
+ * first that applies wins: gone, being deleted, invalid spec, credentials unavailable, in sync.
+ * Writes are planned only where the live object's hash differs from the built one, so a pass
+ * over an unchanged monitor plans nothing.
+ */
+import type { ModelMonitor } from '../api/types.js';
+import { validateSpec, withDefaults } from '../api/validate.js';
+import { buildChildren, childName, hashOf, type JobTemplateConfig } from '../jobs/index.js';
+import type { KubeObject } from '../k8s/types.js';
+import { EVENT_REASONS, type EventSpec } from './events.js';
+import {
+  REASONS, observedOperatorStatus, operatorStatusHash, statusApplyBody, type OperatorStatus,
+} from './status.js';
+
+/** The operator's InfluxDB credentials, as read from its Secret. */
+export type Credentials =
+  | { state: 'none' }
+  | { state: 'ok'; data: Record<string, string> }
+  | { state: 'unavailable'; message: string };
+
+export interface Observed {
+  key: string;
+  /** The monitor in the cache; undefined once it is deleted. */
+  monitor?: ModelMonitor;
+  /** The last version seen before deletion (to resolve its alerts). */
+  lastKnown?: ModelMonitor;
+  /** Per child kind, the hash annotation of the live object (undefined: absent). */
+  children: Readonly<Record<string, string | undefined>>;
+  /** Hash of the operator's status facts as last written (see status.ts), if known. */
+  statusHash?: string;
+  credentials: Credentials;
+}
+
+export interface DecideContext {
+  now: Date;
+  job: JobTemplateConfig;
+  /** Run events older than this are not raised (a restarted operator does not replay history). */
+  eventWindowMs: number;
+}
+
+export type Outcome = 'synced' | 'invalid' | 'blocked' | 'deleting' | 'deleted';
+
+export interface Plan {
+  outcome: Outcome;
+  /** Objects to apply, in order; only those that differ from the live ones. */
+  applies: KubeObject[];
+  /** The status apply body, when the operator's status facts change. */
+  status?: KubeObject;
+  /** The desired operator status (also when no write is needed). */
+  desiredStatus?: OperatorStatus;
+  /** Events to raise once the writes succeed. */
+  events: EventSpec[];
+  /** A message for the log and, when the outcome is 'blocked', the retry's error. */
+  message?: string;
+}
+
+export function decide(observed: Observed, ctx: DecideContext): Plan {
+  const monitor = observed.monitor;
+  if (monitor === undefined) return { outcome: 'deleted', applies: [], events: [] };
+  // Garbage collection removes the children; a status write now would only race the deletion.
+  if (monitor.metadata.deletionTimestamp !== undefined) return { outcome: 'deleting', applies: [], events: [] };
+
+  const generation = monitor.metadata.generation ?? 0;
+  const runEvents = statusEvents(monitor, ctx);
+  const liveCronJob = observed.children.CronJob !== undefined ? childName(monitor.metadata.name) : undefined;
+
+  const errors = validateSpec(monitor.spec);
+  if (errors.length > 0) {
+    const message = `Invalid spec: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`;
+    const desired = withCronJob({ observedGeneration: generation, ready: { status: 'False', reason: REASONS.invalidSpec, message, observedGeneration: generation } }, liveCronJob);
+    return {
+      outcome: 'invalid',
+      applies: [],
+      ...statusWrite(monitor, observed, desired, ctx.now),
+      events: [{ type: 'Warning', reason: EVENT_REASONS.invalidSpec, message, key: `${generation}:${message}` }, ...runEvents],
+      message,
+    };
+  }
+
+  if (observed.credentials.state === 'unavailable') {
+    const message = observed.credentials.message;
+    const desired = withCronJob({ observedGeneration: generation, ready: { status: 'False', reason: REASONS.credentialsUnavailable, message, observedGeneration: generation } }, liveCronJob);
+    return { outcome: 'blocked', applies: [], ...statusWrite(monitor, observed, desired, ctx.now), events: runEvents, message };
+  }
+
+  const spec = withDefaults(monitor.spec);
+  const children = buildChildren({
+    monitor: { name: monitor.metadata.name, namespace: monitor.metadata.namespace ?? '', uid: monitor.metadata.uid ?? '' },
+    spec: {
+      schedule: spec.schedule,
+      suspend: spec.suspend,
+      granularity: spec.granularity,
+      ...(spec.source.influx?.credentialsSecretRef ? { sourceCredentialsSecret: spec.source.influx.credentialsSecretRef.name } : {}),
+    },
+    job: ctx.job,
+    ...(observed.credentials.state === 'ok' ? { credentials: observed.credentials.data } : {}),
+  });
+  const applies = children.filter((child) => observed.children[child.kind] !== hashOf(child));
+  const cronJob = children[children.length - 1]!;
+  const events: EventSpec[] = [];
+  if (applies.includes(cronJob)) {
+    const created = observed.children.CronJob === undefined;
+    events.push({
+      type: 'Normal',
+      reason: created ? EVENT_REASONS.cronJobCreated : EVENT_REASONS.cronJobUpdated,
+      message: `${created ? 'Created' : 'Updated'} CronJob ${cronJob.metadata.name} (schedule "${spec.schedule}"${spec.suspend ? ', suspended' : ''})`,
+      key: hashOf(cronJob) ?? '',
+    });
+  }
+  const desired: OperatorStatus = {
+    observedGeneration: generation,
+    cronJobName: cronJob.metadata.name,
+    ready: {
+      status: 'True',
+      reason: REASONS.reconciled,
+      message: `CronJob ${cronJob.metadata.name} is up to date${spec.suspend ? ' (suspended)' : ''}`,
+      observedGeneration: generation,
+    },
+  };
+  return { outcome: 'synced', applies, ...statusWrite(monitor, observed, desired, ctx.now), events: [...events, ...runEvents] };
+}
+
+function withCronJob(status: OperatorStatus, cronJobName: string | undefined): OperatorStatus {
+  return cronJobName === undefined ? status : { ...status, cronJobName };
+}
+
+/** The status write, planned only when the operator's facts differ from the live ones. */
+export function statusWrite(monitor: ModelMonitor, observed: Observed, desired: OperatorStatus, now: Date): Pick<Plan, 'status' | 'desiredStatus'> {
+  const live = observed.statusHash ?? operatorStatusHash(observedOperatorStatus(monitor.status));
+  if (live === operatorStatusHash(desired)) return { desiredStatus: desired };
+  return { desiredStatus: desired, status: statusApplyBody(monitor, desired, now) };
+}
+
+/**
+ * Events the job's status calls for: a failed run, anomalies found. Keyed by the run time (one
+ * Event per failed run) and by the set of open anomalies (a new Event when the set changes).
+ */
+export function statusEvents(monitor: ModelMonitor, ctx: Pick<DecideContext, 'now' | 'eventWindowMs'>): EventSpec[] {
+  const status = monitor.status;
+  const lastRun = status?.lastRunTime;
+  if (status === undefined || lastRun === undefined) return [];
+  const age = ctx.now.getTime() - Date.parse(lastRun);
+  if (!(age <= ctx.eventWindowMs)) return [];
+  const events: EventSpec[] = [];
+  const lastRunCondition = status.conditions?.find((c) => c.type === 'LastRunSucceeded');
+  if (status.health === 'Failed' || lastRunCondition?.status === 'False') {
+    events.push({
+      type: 'Warning',
+      reason: EVENT_REASONS.runFailed,
+      message: lastRunCondition?.message ?? `The monitoring run at ${lastRun} failed`,
+      key: lastRun,
+    });
+  }
+  const anomalies = status.anomalies ?? [];
+  if (status.health === 'Anomalous' && anomalies.length > 0) {
+    const top = anomalies[0]!;
+    const count = status.anomalyCount ?? anomalies.length;
+    events.push({
+      type: 'Warning',
+      reason: EVENT_REASONS.anomalyFound,
+      message: `${count} open anomal${count === 1 ? 'y' : 'ies'}; most severe: ${top.category} ${top.subject} ${top.statistic} ` +
+        `= ${top.observed} (expected ${top.expected}, band [${top.lower}, ${top.upper}], severity ${top.severity})`,
+      key: anomalies.map((a) => `${a.category}/${a.subject}/${a.statistic}@${a.start}`).sort().join(','),
+    });
+  }
+  return events;
+}

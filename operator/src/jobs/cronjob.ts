@@ -1,0 +1,125 @@
+/**
+ * The CronJob that runs one monitor: the operator's own image in job mode
+ * (`alertiger job --monitor NS/NAME`), one run at a time, with bounded history and deadlines, as
+ * a non-root user on a read-only root file system. Pure and deterministic.
+ */
+import type { V1Container, V1CronJob, V1EnvVar } from '@kubernetes/client-node';
+import type { KubeObject } from '../k8s/types.js';
+import { JOB_ENV } from '../config.js';
+import { withHash } from './hash.js';
+import { childLabels, childName, MONITOR_ANNOTATION } from './names.js';
+import type { ChildrenInput } from './input.js';
+import { ownerReference } from './owner.js';
+
+/** The uid/gid the job runs as (the image's non-root user). */
+export const JOB_USER = 65532;
+export const JOB_CONTAINER = 'job';
+
+/**
+ * Deadlines by granularity. A daily run that cannot start within an hour of its slot is skipped
+ * (the next run catches up its window); an hourly run must end before the next one is due.
+ */
+const DEADLINES = {
+  '1d': { startingDeadlineSeconds: 3600, activeDeadlineSeconds: 3600 },
+  '1h': { startingDeadlineSeconds: 600, activeDeadlineSeconds: 3000 },
+} as const;
+
+export function buildCronJob(input: ChildrenInput): KubeObject {
+  const { monitor, spec, job } = input;
+  const name = childName(monitor.name);
+  const labels = childLabels();
+  const deadlines = DEADLINES[spec.granularity];
+  const container: V1Container = {
+    name: JOB_CONTAINER,
+    image: job.image,
+    args: ['job', '--monitor', `${monitor.namespace}/${monitor.name}`],
+    env: jobEnv(input),
+    resources: job.resources,
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    },
+    // The detector's backend and the sources may write scratch files; the root fs is read-only.
+    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+  };
+  if (job.imagePullPolicy !== undefined) container.imagePullPolicy = job.imagePullPolicy;
+  // Typed as client-node's V1CronJob so the compiler checks every field name.
+  const cronJob: V1CronJob = {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: {
+      name,
+      namespace: monitor.namespace,
+      labels,
+      annotations: { [MONITOR_ANNOTATION]: `${monitor.namespace}/${monitor.name}` },
+      ownerReferences: [ownerReference(monitor)],
+    },
+    spec: {
+      schedule: spec.schedule,
+      // The schedule is validated and documented in UTC (api/cron.ts), whatever the node's zone.
+      timeZone: 'Etc/UTC',
+      suspend: spec.suspend,
+      concurrencyPolicy: 'Forbid',
+      startingDeadlineSeconds: deadlines.startingDeadlineSeconds,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        metadata: { labels },
+        spec: {
+          backoffLimit: 2,
+          activeDeadlineSeconds: deadlines.activeDeadlineSeconds,
+          template: {
+            metadata: { labels },
+            spec: {
+              serviceAccountName: name,
+              restartPolicy: 'Never',
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: JOB_USER,
+                runAsGroup: JOB_USER,
+                fsGroup: JOB_USER,
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+              containers: [container],
+              volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '512Mi' } }],
+            },
+          },
+        },
+      },
+    },
+  };
+  return withHash(cronJob as unknown as KubeObject);
+}
+
+function jobEnv(input: ChildrenInput): V1EnvVar[] {
+  const { job, spec, monitor } = input;
+  const env: V1EnvVar[] = [
+    { name: JOB_ENV.influxUrl, value: job.influxUrl },
+    { name: JOB_ENV.influxDatabase, value: job.influxDatabase },
+  ];
+  if (job.alertmanagerUrl !== undefined) env.push({ name: JOB_ENV.alertmanagerUrl, value: job.alertmanagerUrl });
+  if (job.reportUrl !== undefined) env.push({ name: JOB_ENV.reportUrl, value: job.reportUrl });
+  // Credentials never sit in the CronJob: each is a reference to a key of a Secret in the
+  // monitor's namespace; `optional` because a Secret holds either username/password or a token.
+  const fromSecret = (name: string, secret: string, key: string): V1EnvVar =>
+    ({ name, valueFrom: { secretKeyRef: { name: secret, key, optional: true } } });
+  if (input.credentials !== undefined) {
+    const secret = childName(monitor.name);
+    env.push(
+      fromSecret(JOB_ENV.influxUsername, secret, 'username'),
+      fromSecret(JOB_ENV.influxPassword, secret, 'password'),
+      fromSecret(JOB_ENV.influxToken, secret, 'token'),
+    );
+  }
+  if (spec.sourceCredentialsSecret !== undefined) {
+    const secret = spec.sourceCredentialsSecret;
+    env.push(
+      fromSecret(JOB_ENV.sourceInfluxUsername, secret, 'username'),
+      fromSecret(JOB_ENV.sourceInfluxPassword, secret, 'password'),
+      fromSecret(JOB_ENV.sourceInfluxToken, secret, 'token'),
+    );
+  }
+  return env;
+}

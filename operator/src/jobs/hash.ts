@@ -1,0 +1,42 @@
+/**
+ * The hash annotation that lets the controller skip writes that change nothing: every object the
+ * operator owns carries the hash of its own built content, so "does the live object match what
+ * we would write?" is one string compare against the informer cache, not a diff of defaulted
+ * fields. Builders are deterministic, so the same input always gives the same hash.
+ */
+import { createHash } from 'node:crypto';
+
+export const HASH_ANNOTATION = 'alertiger.io/input-hash';
+
+/** JSON with object keys sorted at every level: equal values give equal text. */
+export function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => stableStringify(v === undefined ? null : v)).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value as Record<string, unknown>)
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A short content hash (64 bits of sha256, hex). */
+export function contentHash(value: unknown, length = 16): string {
+  return createHash('sha256').update(stableStringify(value)).digest('hex').slice(0, length);
+}
+
+interface Annotated {
+  metadata: { annotations?: Record<string, string> };
+}
+
+/** The object with the hash of its content (the hash annotation itself excluded) added. */
+export function withHash<T extends Annotated>(obj: T): T {
+  const { [HASH_ANNOTATION]: _old, ...annotations } = obj.metadata.annotations ?? {};
+  const bare = { ...obj, metadata: { ...obj.metadata, annotations } };
+  return { ...bare, metadata: { ...bare.metadata, annotations: { ...annotations, [HASH_ANNOTATION]: contentHash(bare) } } };
+}
+
+export function hashOf(obj: Annotated | undefined): string | undefined {
+  return obj?.metadata.annotations?.[HASH_ANNOTATION];
+}

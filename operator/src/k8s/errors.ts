@@ -1,0 +1,52 @@
+/**
+ * API errors as AlertigerErrors with a stable code (the code is a condition reason and a metric
+ * label), and the retry rules: conflicts and unavailability are worth retrying; a refused or
+ * invalid request is not.
+ */
+import { AlertigerError } from '../errors.js';
+import { withRetry } from '../retry.js';
+
+export class KubeApiError extends AlertigerError {
+  readonly status: number;
+
+  constructor(status: number, message: string, options?: { cause?: unknown }) {
+    super(codeForStatus(status), message, options);
+    this.status = status;
+  }
+}
+
+export function codeForStatus(status: number): string {
+  switch (status) {
+    case 400: return 'BadRequest';
+    case 401: return 'Unauthorized';
+    case 403: return 'Forbidden';
+    case 404: return 'NotFound';
+    case 409: return 'Conflict';
+    case 410: return 'Gone';
+    case 422: return 'Invalid';
+    case 429: return 'TooManyRequests';
+    default: return status >= 500 || status === 0 ? 'ApiUnavailable' : 'ApiError';
+  }
+}
+
+export function statusOf(err: unknown): number | undefined {
+  return err instanceof KubeApiError ? err.status : undefined;
+}
+
+export const isNotFound = (err: unknown): boolean => statusOf(err) === 404;
+export const isConflict = (err: unknown): boolean => statusOf(err) === 409;
+
+/** Conflicts, throttling and server or network trouble may pass; the rest will not. */
+export function isRetryable(err: unknown): boolean {
+  const status = statusOf(err);
+  return status === 409 || status === 429 || status === 0 || (status !== undefined && status >= 500);
+}
+
+/**
+ * Retries a write a few times on conflict: with server-side apply and force a 409 means the
+ * object changed under a concurrent write (or a create raced a delete), and the next attempt
+ * sees the new state. Longer outages are the work queue's business (per-key backoff).
+ */
+export function retryOnConflict<T>(fn: () => Promise<T>, sleep?: (ms: number) => Promise<void>): Promise<T> {
+  return withRetry(fn, { retries: 4, initialDelayMs: 50, maxDelayMs: 800, retryable: isConflict, sleep });
+}
