@@ -1,0 +1,82 @@
+{{/*
+The chart name, shortened to the 63 characters of a DNS label.
+*/}}
+{{- define "alertiger.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+The full name of the release's objects: the release name when it already holds the chart name.
+*/}}
+{{- define "alertiger.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+chart label value: name-version.
+*/}}
+{{- define "alertiger.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Standard labels of every object.
+*/}}
+{{- define "alertiger.labels" -}}
+helm.sh/chart: {{ include "alertiger.chart" . }}
+{{ include "alertiger.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: alertiger
+{{- end }}
+
+{{/*
+Selector labels: stable across upgrades (a Deployment's selector cannot change).
+*/}}
+{{- define "alertiger.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "alertiger.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: operator
+{{- end }}
+
+{{/*
+The ServiceAccount the operator runs as.
+*/}}
+{{- define "alertiger.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "alertiger.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+The operator image: repository@digest, or repository:tag (the appVersion by default).
+*/}}
+{{- define "alertiger.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The report pages' base URL: the configured public URL, or the in-cluster Service.
+*/}}
+{{- define "alertiger.reportUrl" -}}
+{{- if .Values.report.url }}
+{{- .Values.report.url }}
+{{- else }}
+{{- printf "http://%s.%s.svc:%d" (include "alertiger.fullname" .) .Release.Namespace (int .Values.service.port) }}
+{{- end }}
+{{- end }}
