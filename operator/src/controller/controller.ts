@@ -192,7 +192,10 @@ export class Controller {
   private async act(plan: Plan, monitor: ModelMonitor, log: Logger): Promise<void> {
     const namespace = monitor.metadata.namespace ?? '';
     for (const obj of plan.applies) {
-      await this.deps.port.apply(obj);
+      // Secrets are created or replaced, never patched: a patch answers with the stored object,
+      // so the right to patch every Secret would be the right to read every Secret.
+      if (obj.kind === SECRET.kind) await this.deps.port.createOrReplace(SECRET, obj);
+      else await this.deps.port.apply(obj);
       const ttl = obj.kind === SECRET.kind ? this.deps.config.secretRefreshInterval : CACHE_LAG_MS;
       this.memo.record(childId(obj.kind, namespace, obj.metadata.name), hashOf(obj) ?? '', ttl);
       log.info(`Applied ${obj.kind}`, { name: obj.metadata.name });

@@ -113,6 +113,20 @@ export class ClientNodePort implements KubePort {
     return plain(created) as KubeObject;
   }
 
+  createOrReplace(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
+    return retryOnConflict(async () => {
+      try {
+        return await this.create(type, obj);
+      } catch (err) {
+        if (!(err instanceof KubeApiError) || err.status !== 409) throw err;
+      }
+      // No resourceVersion: an unconditional update of an object only we write. A 404 here
+      // (deleted in between) fails this pass; the work queue's retry creates it.
+      const { resourceVersion: _rv, ...metadata } = obj.metadata;
+      return this.replace(type, { ...obj, metadata });
+    });
+  }
+
   async replace(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
     this.countWrite(type.kind);
     const replaced = await this.call(`replace ${type.kind} ${obj.metadata.namespace}/${obj.metadata.name}`, () =>

@@ -54,6 +54,11 @@ export interface KubePort {
   applyStatus(type: ResourceType, obj: KubeObject): Promise<KubeObject>;
   /** Create; a KubeApiError with status 409 when the name exists. */
   create(type: ResourceType, obj: KubeObject): Promise<KubeObject>;
+  /**
+   * Create, or replace unconditionally when it exists. For Secrets: unlike a patch, neither call
+   * answers with data the caller did not send, so the operator needs no right that reads Secrets.
+   */
+  createOrReplace(type: ResourceType, obj: KubeObject): Promise<KubeObject>;
   /** Replace with optimistic locking on metadata.resourceVersion (409 when it moved on). */
   replace(type: ResourceType, obj: KubeObject): Promise<KubeObject>;
   stats(): RequestStats;

@@ -1,0 +1,149 @@
+/**
+ * RBAC with the operator's and the job's own credentials, not the admin's: the operator runs on
+ * manifests/install/rbac.yaml alone and converges; `kubectl auth can-i` shows each identity has
+ * what it uses and nothing more (no Secret reads, no other namespaces' monitors for a job).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  OPERATOR_NAMESPACE, applyMonitor, getJson, getMonitor, kubectl, kubectlOk, logFile, newNamespace, readyOf, servers,
+  startTestOperator, testConfig, waitFor, type TestOperator,
+} from './helpers.js';
+import { repoRoot } from '../../unit/alerting/golden.js';
+
+const rbacFile = join(repoRoot(), 'manifests', 'install', 'rbac.yaml');
+
+async function canI(token: string, args: string[]): Promise<boolean> {
+  const result = await kubectl(['auth', 'can-i', ...args], { token });
+  if (result.code !== 0 && result.code !== 1) throw new Error(`kubectl auth can-i ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout.trim() === 'yes';
+}
+
+/** Every check that disagrees with `expected`, so one failure lists them all. */
+async function mismatches(token: string, expected: boolean, checks: string[][]): Promise<string[]> {
+  const results = await Promise.all(checks.map((c) => canI(token, c)));
+  return checks.filter((_, i) => results[i] !== expected).map((c) => c.join(' '));
+}
+
+describe('RBAC of the operator and the job on a real API server', function () {
+  this.timeout(180_000);
+  let ns: string;
+  let other: string;
+  let op: TestOperator | undefined;
+  let operatorToken: string;
+
+  before(async () => {
+    const env = await servers();
+    ns = await newNamespace('op-rbac');
+    other = await newNamespace('op-rbac-other');
+    await kubectlOk(['apply', '-f', rbacFile]);
+    const secret = await kubectl(['-n', OPERATOR_NAMESPACE, 'get', 'secret', 'alertiger-influx']);
+    if (secret.code !== 0) {
+      await kubectlOk(['-n', OPERATOR_NAMESPACE, 'create', 'secret', 'generic', 'alertiger-influx', '--from-literal=username=writer', '--from-literal=password=s3cret']);
+    }
+    operatorToken = (await kubectlOk(['-n', OPERATOR_NAMESPACE, 'create', 'token', 'alertiger-operator'])).trim();
+    // A kubeconfig like the admin's, authenticated as the operator's ServiceAccount.
+    const kubeconfig = join(env.dir, `operator-sa-${ns}.kubeconfig`);
+    writeFileSync(kubeconfig, readFileSync(env.kube.kubeconfig, 'utf8').replace(/token: .*/, `token: ${operatorToken}`));
+    op = await startTestOperator(testConfig([ns], {
+      KUBECONFIG: kubeconfig, ALERTIGER_INFLUX_SECRET: 'alertiger-influx', ALERTIGER_LEASE_NAME: 'alertiger-operator',
+    }), 'rbac-operator');
+  });
+
+  after(async () => {
+    await op?.running.stop();
+  });
+
+  it('runs the operator on its own ServiceAccount: it converges with no Forbidden error', async () => {
+    await applyMonitor(ns, 'scorer');
+    await applyMonitor(other, 'neighbour');
+    await waitFor('Ready=True under the operator SA', async () => (readyOf(await getMonitor(ns, 'scorer'))?.status === 'True' ? true : undefined), 30_000);
+    const secret = await getJson<{ data: Record<string, string> }>(['-n', ns, 'get', 'secret', 'scorer-alertiger']);
+    assert.equal(Buffer.from(secret.data.username!, 'base64').toString(), 'writer');
+    const metrics = await (await fetch(`http://127.0.0.1:${op!.running.httpPort}/metrics`)).text();
+    assert.doesNotMatch(metrics, /alertiger_reconcile_errors_total\{reason="Forbidden"\}/, `see ${logFile}`);
+  });
+
+  it('gives the operator what it uses and nothing more', async () => {
+    const allowed = [
+      ['list', 'modelmonitors.alertiger.io', '--all-namespaces'],
+      ['watch', 'modelmonitors.alertiger.io', '--all-namespaces'],
+      ['get', 'modelmonitors.alertiger.io', '-n', ns],
+      ['patch', 'modelmonitors.alertiger.io', '--subresource=status', '-n', ns],
+      ['update', 'modelmonitors.alertiger.io', '--subresource=finalizers', '-n', ns],
+      ['list', 'cronjobs.batch', '--all-namespaces'],
+      ['create', 'cronjobs.batch', '-n', ns],
+      ['patch', 'cronjobs.batch', '-n', ns],
+      ['patch', 'serviceaccounts', '-n', ns],
+      ['patch', 'roles.rbac.authorization.k8s.io', '-n', ns],
+      ['patch', 'rolebindings.rbac.authorization.k8s.io', '-n', ns],
+      ['create', 'secrets', '-n', ns],
+      ['update', 'secrets', '-n', ns],
+      ['create', 'events', '-n', ns],
+      ['create', 'leases.coordination.k8s.io', '-n', OPERATOR_NAMESPACE],
+      ['update', 'leases.coordination.k8s.io/alertiger-operator', '-n', OPERATOR_NAMESPACE],
+      ['get', 'secrets/alertiger-influx', '-n', OPERATOR_NAMESPACE],
+    ];
+    const denied = [
+      ['get', 'secrets', '-n', ns],
+      ['get', 'secrets', '--all-namespaces'],
+      ['list', 'secrets', '--all-namespaces'],
+      ['watch', 'secrets', '--all-namespaces'],
+      ['patch', 'secrets', '-n', ns],
+      ['get', 'secrets/other', '-n', OPERATOR_NAMESPACE],
+      ['list', 'secrets', '-n', OPERATOR_NAMESPACE],
+      ['create', 'modelmonitors.alertiger.io', '-n', ns],
+      ['update', 'modelmonitors.alertiger.io', '-n', ns],
+      ['patch', 'modelmonitors.alertiger.io', '-n', ns],
+      ['delete', 'modelmonitors.alertiger.io', '-n', ns],
+      ['delete', 'cronjobs.batch', '-n', ns],
+      ['update', 'cronjobs.batch', '-n', ns],
+      ['create', 'jobs.batch', '-n', ns],
+      ['create', 'pods', '-n', ns],
+      ['get', 'pods', '-n', ns],
+      ['create', 'clusterroles.rbac.authorization.k8s.io'],
+      ['create', 'clusterrolebindings.rbac.authorization.k8s.io'],
+      ['update', 'leases.coordination.k8s.io/someone-else', '-n', OPERATOR_NAMESPACE],
+      ['get', 'leases.coordination.k8s.io', '-n', 'kube-system'],
+      ['get', 'configmaps', '-n', ns],
+      ['*', '*', '--all-namespaces'],
+    ];
+    assert.deepEqual(await mismatches(operatorToken, true, allowed), [], 'operator denied what it needs');
+    assert.deepEqual(await mismatches(operatorToken, false, denied), [], 'operator allowed more than it needs');
+  });
+
+  it("gives a job its own monitor and that monitor's status, and nothing more", async () => {
+    const token = (await kubectlOk(['-n', ns, 'create', 'token', 'scorer-alertiger'])).trim();
+    const allowed = [
+      ['get', 'modelmonitors.alertiger.io/scorer', '-n', ns],
+      ['patch', 'modelmonitors.alertiger.io/scorer', '--subresource=status', '-n', ns],
+      ['update', 'modelmonitors.alertiger.io/scorer', '--subresource=status', '-n', ns],
+    ];
+    const denied = [
+      ['list', 'modelmonitors.alertiger.io', '-n', ns],
+      ['watch', 'modelmonitors.alertiger.io', '-n', ns],
+      ['get', 'modelmonitors.alertiger.io/other', '-n', ns],
+      ['patch', 'modelmonitors.alertiger.io/other', '--subresource=status', '-n', ns],
+      ['patch', 'modelmonitors.alertiger.io/scorer', '-n', ns],
+      ['update', 'modelmonitors.alertiger.io/scorer', '-n', ns],
+      ['delete', 'modelmonitors.alertiger.io/scorer', '-n', ns],
+      ['get', 'modelmonitors.alertiger.io/neighbour', '-n', other],
+      ['get', 'modelmonitors.alertiger.io/scorer', '-n', other],
+      ['get', 'secrets', '-n', ns],
+      ['get', 'secrets/scorer-alertiger', '-n', ns],
+      ['list', 'secrets', '--all-namespaces'],
+      ['get', 'cronjobs.batch', '-n', ns],
+      ['create', 'events', '-n', ns],
+      ['get', 'pods', '-n', ns],
+    ];
+    assert.deepEqual(await mismatches(token, true, allowed), [], 'job denied what it needs');
+    assert.deepEqual(await mismatches(token, false, denied), [], 'job allowed more than it needs');
+    // And it works: the job's own server-side apply of its status fields, as a run does.
+    const status = { apiVersion: 'alertiger.io/v1alpha1', kind: 'ModelMonitor', metadata: { name: 'scorer', namespace: ns }, status: { health: 'Healthy', anomalyCount: 0 } };
+    await kubectlOk(['apply', '--server-side', '--field-manager=alertiger-job', '--subresource=status', '-f', '-'], { input: JSON.stringify(status), token });
+    const monitor = await getMonitor(ns, 'scorer');
+    assert.equal(monitor.status?.health, 'Healthy');
+    assert.equal(readyOf(monitor)?.status, 'True', "the job's apply leaves the operator's Ready alone");
+  });
+});
