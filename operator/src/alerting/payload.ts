@@ -109,19 +109,33 @@ export function alertLabels(monitor: ModelMonitor, anomaly: AnomalyStatus): Reco
 
 function alertAnnotations(monitor: ModelMonitor, anomaly: AnomalyStatus, reportUrl: string | undefined): Record<string, string> {
   const who = `${monitor.metadata.namespace ?? 'default'}/${monitor.metadata.name}`;
-  const what = anomaly.category === 'model'
-    ? `${anomaly.statistic} shifted on many inputs of model ${monitor.spec.model.name} at once`
-    : `${anomaly.category} ${anomaly.subject}: ${anomaly.statistic} is ${fmt(anomaly.observed)}, expected ${fmt(anomaly.expected)}`;
-  const annotations: Record<string, string> = {
-    ...(monitor.spec.alerting?.annotations ?? {}),
-    summary: `${who}: ${what}`,
-    description:
+  const since = `severity ${fmt(anomaly.severity)} band widths, anomaly score ${fmt(anomaly.score)}, since ${anomaly.start}.`;
+  // A model-level anomaly (concurrency filter): observed is the share of features anomalous at
+  // once and the band's upper edge the share the spec tolerates.
+  const [summary, description] = anomaly.category === 'model'
+    ? [
+      `${who}: ${percent(anomaly.observed)} of the features of model ${monitor.spec.model.name} are anomalous at once (an upstream or pipeline change?)`,
+      `${percent(anomaly.observed)} of the features are anomalous in the same window, above the ${percent(anomaly.upper)} ` +
+        `that maxConcurrentFraction tolerates; the per-feature anomalies are in the report. Most severe member: ${since}`,
+    ]
+    : [
+      `${who}: ${anomaly.category} ${anomaly.subject}: ${anomaly.statistic} is ${fmt(anomaly.observed)}, expected ${fmt(anomaly.expected)}`,
       `${anomaly.statistic} of ${anomaly.category} ${anomaly.subject} observed ${fmt(anomaly.observed)}, ` +
-      `expected ${fmt(anomaly.expected)} within [${fmt(anomaly.lower)}, ${fmt(anomaly.upper)}]; ` +
-      `severity ${fmt(anomaly.severity)} band widths, anomaly score ${fmt(anomaly.score)}, since ${anomaly.start}.`,
-  };
+        `expected ${fmt(anomaly.expected)} within [${fmt(anomaly.lower)}, ${fmt(anomaly.upper)}]; ${since}`,
+    ];
+  const annotations: Record<string, string> = { ...(monitor.spec.alerting?.annotations ?? {}), summary, description };
   if (reportUrl !== undefined && reportUrl !== '') annotations.report_url = reportUrl;
   return sortKeys(annotations);
+}
+
+function percent(share: number): string {
+  return `${fmt(Math.round(share * 1000) / 10)}%`;
+}
+
+/** The report page of a monitor under the operator's report base URL (the server serves it there). */
+export function monitorReportUrl(base: string | undefined, monitor: ModelMonitor): string | undefined {
+  if (base === undefined || base === '') return undefined;
+  return `${base.replace(/\/+$/, '')}/monitors/${monitor.metadata.namespace ?? 'default'}/${monitor.metadata.name}`;
 }
 
 /** A number short enough for a pager line and exact enough to compare with the band. */

@@ -27,9 +27,9 @@ export type RunOutcome =
     scoredSeries: number;
     /** Series stored for the monitor (scored or not). */
     totalSeries: number;
-    /** Windows computed and stored by this run, and the end of the newest. */
+    /** Windows computed and stored by this run, and the end of the newest (undefined: none yet). */
     windowsComputed: number;
-    windowEnd: Date;
+    windowEnd: Date | undefined;
     /** History the detector needs before it scores a point, in windows. */
     historyWindows: number;
     /** Windows too old to catch up (see WindowPlan.skippedWindows). */
@@ -81,14 +81,14 @@ export function buildJobStatus(input: StatusInput): JobStatus {
     anomalies: ranked.slice(0, MAX_STATUS_ANOMALIES),
     lastRunTime: nowIso,
     lastSuccessfulRunTime: nowIso,
-    lastWindowEnd: outcome.windowEnd.toISOString(),
+    lastWindowEnd: outcome.windowEnd?.toISOString() ?? previous?.lastWindowEnd,
     conditions: [
       setCondition(conditions, healthyCondition(health, ranked, outcome), now, input.generation),
       setCondition(conditions, {
         type: CONDITION_LAST_RUN,
         status: 'True',
         reason: 'RunSucceeded',
-        message: `Stored ${outcome.windowsComputed} window(s) up to ${outcome.windowEnd.toISOString()}; ` +
+        message: (outcome.windowEnd !== undefined ? `Stored ${outcome.windowsComputed} window(s) up to ${outcome.windowEnd.toISOString()}; ` : 'The source holds no rows yet; ') +
           `scored ${outcome.scoredSeries} of ${outcome.totalSeries} series` +
           (outcome.skippedWindows > 0 ? `; ${outcome.skippedWindows} older missed window(s) were beyond the catch-up limit` : ''),
       }, now, input.generation),

@@ -1,0 +1,102 @@
+/**
+ * What one run needs from the outside, as narrow ports. The job wires them to the monitor's
+ * source, InfluxDB, the detector, Alertmanager and the Kubernetes status; `alertiger run` and
+ * `alertiger demo` wire the same run to a local file, the embedded store and no cluster.
+ */
+import type { AnomalyStatus, ModelMonitor } from '../api/types.js';
+import type { Logger } from '../log.js';
+import type { PostableAlert } from '../alerting/payload.js';
+import type { ScoringDetector } from './detect.js';
+import type { JobStatus } from './status.js';
+import type { Window } from './windows.js';
+
+export type StatCategory = Exclude<AnomalyStatus['category'], 'model'>;
+
+/** One statistic of one subject in one window (a field of one InfluxDB point). */
+export interface StatValue {
+  category: StatCategory;
+  subject: string;
+  statistic: string;
+  value: number;
+}
+
+export interface WindowStatistics {
+  window: Window;
+  /** Rows the source held for the window (0: nothing was logged). */
+  rows: number;
+  values: StatValue[];
+}
+
+/** The statistics of consecutive windows, from one read of the monitor's source. */
+export interface StatisticsPort {
+  /** One result per window, in order; a window with no rows has rows = 0. */
+  windows(windows: readonly Window[]): Promise<WindowStatistics[]>;
+}
+
+/** One stored statistic's history on the window grid of the requested range. */
+export interface StatSeries {
+  category: StatCategory;
+  subject: string;
+  statistic: string;
+  /** Window starts (ms) and values, oldest first; windows with no value are absent. */
+  times: number[];
+  values: number[];
+}
+
+/** A scored point written back next to the statistics: the report and dashboards read them. */
+export interface DetectionPoint {
+  category: AnomalyStatus['category'];
+  subject: string;
+  statistic: string;
+  time: number;
+  observed: number;
+  baseline: number;
+  lower: number;
+  upper: number;
+  score: number;
+  severity: number;
+  anomaly: boolean;
+}
+
+export interface RunStore {
+  /** Idempotent: a window written again replaces its points (same series, same timestamp). */
+  writeStatistics(windows: WindowStatistics[]): Promise<void>;
+  /** Every statistic of the monitor with a window start in [from, to). */
+  readHistory(from: Date, to: Date): Promise<StatSeries[]>;
+  writeDetections(points: DetectionPoint[]): Promise<void>;
+}
+
+export interface AlertPort {
+  /** Posts alerts (firing and resolved) to the Alertmanager at `url`. */
+  post(url: string, alerts: PostableAlert[]): Promise<void>;
+}
+
+export interface StatusPort {
+  /** Writes the job's part of the monitor's status. */
+  write(monitor: ModelMonitor, status: JobStatus): Promise<void>;
+}
+
+export interface RunDeps {
+  statistics: StatisticsPort;
+  store: RunStore;
+  /** The detector (detector/detector.ts), loaded once per process. */
+  detector: ScoringDetector;
+  /**
+   * This model version's share of all its model's traffic in the window starting at the given
+   * time (the traffic-ratio filter); absent or undefined: unknown, nothing is suppressed.
+   */
+  trafficShare?: (windowStart: number) => Promise<number | undefined>;
+  /** Absent: no Alertmanager (local runs). */
+  alerts?: AlertPort;
+  status: StatusPort;
+  clock: () => Date;
+  logger: Logger;
+  /** The default Alertmanager (spec.alerting.alertmanagerURL overrides it). */
+  alertmanagerUrl?: string;
+  /** Base of the report links; the monitor's page is `${reportUrl}/monitors/NS/NAME`. */
+  reportUrl?: string;
+  /** Retries of each dependency call (default 4) and the first backoff delay (default 1 s). */
+  retries?: number;
+  retryDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}

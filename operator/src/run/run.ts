@@ -1,0 +1,154 @@
+/**
+ * One monitoring run (design.md §4): plan the windows -> compute and store their statistics ->
+ * read every statistic's history -> detect and filter -> store the scored points -> write the
+ * status -> send and resolve alerts. The same function serves the CronJob (InfluxDB,
+ * Kubernetes, Alertmanager) and the local commands (embedded store, no cluster): only the
+ * ports differ.
+ *
+ * Failure rules: each dependency call is retried with backoff; past that the run fails, the
+ * status says why (LastRunSucceeded=False, reason = the error code) and lastWindowEnd stays, so
+ * the next run recomputes every window this one did not finish. Writes are idempotent, so a
+ * window computed twice is stored once.
+ */
+import { withDefaults } from '../api/defaults.js';
+import type { ModelMonitor, ModelMonitorStatus } from '../api/types.js';
+import { alertsForStatus, monitorReportUrl, resolvedAlerts, type PostableAlert } from '../alerting/payload.js';
+import { SPECS } from '../detector/spec.js';
+import { AlertigerError, describeError, errorCode } from '../errors.js';
+import { filterOptionsOf, thresholdFor } from '../postprocess/index.js';
+import { withRetry } from '../retry.js';
+import { detect, type DetectResult } from './detect.js';
+import type { DetectionPoint, RunDeps, WindowStatistics } from './ports.js';
+import { buildJobStatus, setCondition, CONDITION_LAST_RUN, type JobStatus, type RunOutcome } from './status.js';
+import { firstWindowWithData, planWindows, windowMs, type WindowPlan } from './windows.js';
+
+export interface RunResult {
+  status: JobStatus;
+  plan: WindowPlan;
+  /** Windows whose statistics were stored. */
+  stored: WindowStatistics[];
+  /** Scored points written this run (empty when the run failed before detection). */
+  detections: DetectionPoint[];
+  /** Alerts posted (firing, then resolved); empty in Shadow mode or without Alertmanager. */
+  alerts: { firing: PostableAlert[]; resolved: PostableAlert[] };
+  durationMs: number;
+  /** The error that failed the run or its alerts. */
+  error?: unknown;
+}
+
+/** Extra windows scored beyond the new ones, so the duration filter sees the points before. */
+export function scoredWindows(newWindows: number, durationWindow: number): number {
+  return Math.max(newWindows, durationWindow);
+}
+
+export async function runMonitor(monitor: ModelMonitor, deps: RunDeps): Promise<RunResult> {
+  const started = deps.clock();
+  const log = deps.logger.child({ monitor: `${monitor.metadata.namespace ?? 'default'}/${monitor.metadata.name}` });
+  const spec = withDefaults(monitor.spec);
+  const history = SPECS[spec.granularity].window;
+  const step = windowMs(spec.granularity);
+  const filters = filterOptionsOf(monitor.spec.detection);
+  const plan = planWindows({
+    granularity: spec.granularity,
+    now: started,
+    lastWindowEnd: monitor.status?.lastWindowEnd,
+    backfillWindows: history + spec.detection.duration.window,
+    maxCatchUpWindows: 2 * (history + spec.detection.duration.window),
+  });
+  const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> => withRetry(fn, {
+    retries: deps.retries ?? 4,
+    initialDelayMs: deps.retryDelayMs ?? 1000,
+    maxDelayMs: 15_000,
+    // Our adapters (InfluxDB, Alertmanager, Kubernetes) retry their own transient failures and
+    // then throw an AlertigerError: retrying those again would only multiply the wait.
+    retryable: (err) => !(err instanceof AlertigerError),
+    sleep: deps.sleep,
+    onRetry: (err, attempt, delayMs) => log.warn(`Retrying: ${what}`, { attempt, delayMs, error: describeError(err) }),
+  });
+
+  let stored: WindowStatistics[] = [];
+  let detection: DetectResult | undefined;
+  let outcome: RunOutcome;
+  try {
+    log.info('Run started', { windows: plan.windows.length, from: plan.windows[0].start.toISOString(), to: plan.latestEnd.toISOString(), firstRun: plan.firstRun });
+    const computed = await retry('read the source', () => deps.statistics.windows(plan.windows));
+    // A first run keeps nothing before the source's first row: that is no history, not zero traffic.
+    stored = plan.firstRun ? computed.slice(firstWindowWithData(computed.map((w) => w.rows))) : computed;
+    if (stored.length > 0) await retry('write statistics', () => deps.store.writeStatistics(stored));
+    if (plan.skippedWindows > 0) log.warn('Missed windows beyond the catch-up limit were not computed', { skipped: plan.skippedWindows });
+
+    const scored = scoredWindows(stored.length, spec.detection.duration.window);
+    const latestStart = plan.latestEnd.getTime() - step;
+    const from = new Date(plan.latestEnd.getTime() - (history + scored) * step);
+    const series = await retry('read history', () => deps.store.readHistory(from, plan.latestEnd));
+    detection = detect(deps.detector, series, {
+      granularity: spec.granularity,
+      scoreFrom: plan.latestEnd.getTime() - scored * step,
+      latestStart,
+      threshold: thresholdFor(monitor.spec.detection?.sensitivity),
+      filters,
+      maxConcurrentFraction: spec.detection.maxConcurrentFraction,
+      minTrafficRatio: spec.detection.minTrafficRatio,
+      trafficShare: deps.trafficShare !== undefined ? await retry('read traffic share', () => deps.trafficShare!(latestStart)) : undefined,
+      model: spec.model.name,
+    });
+    if (detection.points.length > 0) await retry('write detections', () => deps.store.writeDetections(detection!.points));
+    outcome = {
+      ok: true,
+      anomalies: detection.open,
+      scoredSeries: detection.scoredSeries,
+      totalSeries: series.length,
+      windowsComputed: stored.length,
+      // Nothing stored on a first run (an empty source): keep backfilling on the next one.
+      windowEnd: plan.firstRun && stored.length === 0 ? undefined : plan.latestEnd,
+      historyWindows: history,
+      skippedWindows: plan.skippedWindows,
+    };
+  } catch (err) {
+    log.error('Run failed', { code: errorCode(err), error: describeError(err) });
+    outcome = { ok: false, error: err };
+  }
+
+  const now = deps.clock();
+  let status = buildJobStatus({ previous: monitor.status, outcome, now, generation: monitor.metadata.generation });
+  let error: unknown = outcome.ok ? undefined : outcome.error;
+  const alerts = { firing: [] as PostableAlert[], resolved: [] as PostableAlert[] };
+  const target = monitor.spec.alerting?.alertmanagerURL || deps.alertmanagerUrl;
+  if (outcome.ok && deps.alerts !== undefined && target !== undefined && target !== '') {
+    const reportUrl = monitorReportUrl(deps.reportUrl, monitor);
+    // Firing alerts live past the next scheduled run (and the operator re-sends them meanwhile).
+    const options = { now, endsAfterMs: 2 * step + 3_600_000, reportUrl };
+    alerts.firing = alertsForStatus(withStatus(monitor, status), options);
+    alerts.resolved = resolvedAlerts(alertsForStatus(monitor, options), alerts.firing, now);
+    try {
+      const batch = [...alerts.firing, ...alerts.resolved];
+      if (batch.length > 0) await deps.alerts.post(target, batch);
+      if (batch.length > 0) log.info('Sent alerts', { firing: alerts.firing.length, resolved: alerts.resolved.length, alertmanager: target });
+    } catch (err) {
+      // The anomalies are found and stored; only the alerts are late. The status keeps them
+      // (the operator re-sends them from there) and says why the run is not a success.
+      log.error('Could not send alerts', { code: errorCode(err), error: describeError(err) });
+      error = err;
+      status = withAlertFailure(status, monitor.status, err, now, monitor.metadata.generation);
+    }
+  } else if (outcome.ok && spec.mode === 'Shadow' && detection !== undefined && detection.open.length > 0) {
+    log.info('Shadow mode: anomalies recorded, no alerts sent', { anomalies: detection.open.length });
+  }
+
+  await retry('write status', () => deps.status.write(monitor, status));
+  const durationMs = deps.clock().getTime() - started.getTime();
+  log.info('Run finished', { health: status.health, anomalies: status.anomalyCount, windows: stored.length, durationMs });
+  return { status, plan, stored, detections: detection?.points ?? [], alerts, durationMs, error };
+}
+
+function withStatus(monitor: ModelMonitor, status: JobStatus): ModelMonitor {
+  return { ...monitor, status: { ...monitor.status, ...status } };
+}
+
+/** The status of a run whose detection succeeded but whose alerts could not be delivered. */
+function withAlertFailure(status: JobStatus, previous: ModelMonitorStatus | undefined, err: unknown, now: Date, generation?: number): JobStatus {
+  const message = `Anomalies stored but alerts not delivered: ${describeError(err)}`.slice(0, 1000);
+  const conditions = status.conditions.map((c) => c.type !== CONDITION_LAST_RUN ? c
+    : setCondition(previous?.conditions ?? [], { type: CONDITION_LAST_RUN, status: 'False', reason: errorCode(err), message }, now, generation));
+  return { ...status, lastSuccessfulRunTime: previous?.lastSuccessfulRunTime, conditions };
+}

@@ -1,0 +1,98 @@
+/**
+ * The statistics port on the real source readers and statistics code: one read of the source
+ * for every window of the run (a first run's backfill included), split into UTC windows by the
+ * statistics' WindowedAccumulator, each window's result flattened into the values the store
+ * writes. Drift is measured against a fixed reference: the first window that held rows, kept
+ * by the store so every later run compares with the same one.
+ */
+import type { DefaultedSpec } from '../api/defaults.js';
+import type { RowSource } from '../sources/types.js';
+import type { Reference } from '../stats/reference.js';
+import { buildReference, windowResult, type WindowResult } from '../stats/result.js';
+import { WindowedAccumulator } from '../stats/windowing.js';
+import type { StatisticsPort, StatValue, WindowStatistics } from './ports.js';
+
+export interface ReferenceStore {
+  loadReference(): Promise<Reference | undefined>;
+  saveReference(reference: Reference): Promise<void>;
+}
+
+export interface SourceStatisticsOptions {
+  spec: DefaultedSpec;
+  /** Opens the monitor's source for rows in [from, to) (ms); a file source may yield more. */
+  open(from: number, to: number): Promise<RowSource>;
+  references: ReferenceStore;
+}
+
+export function sourceStatistics(options: SourceStatisticsOptions): StatisticsPort {
+  const { spec } = options;
+  return {
+    async windows(windows) {
+      if (windows.length === 0) return [];
+      const from = windows[0].start.getTime();
+      const to = windows[windows.length - 1].end.getTime();
+      const acc = new WindowedAccumulator({
+        granularity: spec.granularity,
+        from,
+        to,
+        score: spec.schema.score,
+        label: spec.schema.label,
+        timestamp: spec.schema.timestamp,
+        categorical: spec.schema.categorical,
+        exclude: spec.schema.exclude,
+        threshold: spec.schema.threshold,
+        task: spec.schema.task,
+      });
+      for await (const batch of await options.open(from, to)) acc.addBatch(batch);
+      const summaries = new Map(acc.finish().map((w) => [w.windowStart, w.summary]));
+      let reference = await options.references.loadReference();
+      const out: WindowStatistics[] = [];
+      for (const window of windows) {
+        const start = window.start.getTime();
+        const summary = summaries.get(start);
+        if (summary === undefined || summary.rows === 0) {
+          out.push({ window, rows: 0, values: emptyWindowValues(spec) });
+          continue;
+        }
+        if (reference === undefined) {
+          reference = buildReference(summary, start);
+          await options.references.saveReference(reference);
+        }
+        const result = windowResult(summary, { reference, task: spec.schema.task, windowStart: start });
+        out.push({ window, rows: result.rows, values: flatten(result, spec) });
+      }
+      return out;
+    },
+  };
+}
+
+/** Subjects of the score and label statistics: the schema's field names. */
+export function scoreSubject(spec: DefaultedSpec): string {
+  return spec.schema.score ?? 'score';
+}
+
+export function labelSubject(spec: DefaultedSpec): string {
+  return spec.schema.label ?? 'label';
+}
+
+/** A window's result as store values; statistics that could not be computed (null) are absent. */
+export function flatten(result: WindowResult, spec: DefaultedSpec): StatValue[] {
+  const values: StatValue[] = [];
+  const add = (category: StatValue['category'], subject: string, stats: Record<string, number | null>): void => {
+    for (const [statistic, value] of Object.entries(stats)) {
+      if (value !== null && Number.isFinite(value)) values.push({ category, subject, statistic, value });
+    }
+  };
+  for (const name of Object.keys(result.features).sort()) add('feature', name, result.features[name]);
+  add('score', scoreSubject(spec), result.score);
+  add('label', labelSubject(spec), result.label);
+  return values;
+}
+
+/**
+ * A window in which the model logged nothing, after it had started logging: zero traffic is a
+ * real observation (an outage), so it is stored; every other statistic is undefined.
+ */
+export function emptyWindowValues(spec: DefaultedSpec): StatValue[] {
+  return [{ category: 'score', subject: scoreSubject(spec), statistic: 'traffic', value: 0 }];
+}

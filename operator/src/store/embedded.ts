@@ -1,0 +1,146 @@
+/**
+ * The embedded store of local runs (`alertiger run`, `alertiger demo`): the same data a job keeps
+ * in InfluxDB and on the ModelMonitor's status, as JSON files in a directory, so repeated runs
+ * build history with no server. One folder per monitor and model version (a new version starts
+ * a new baseline, as in InfluxDB where the version is a tag):
+ *
+ *   DIR/<namespace>/<monitor>/<version or "unversioned">/
+ *     statistics.json   series key -> {window start ms -> value}   (a rewrite replaces: idempotent)
+ *     detections.json   series key -> {window start ms -> scored point}
+ *     reference.json    the drift reference window
+ *     status.json       the job's part of the status (the next run reads lastWindowEnd from it)
+ *     runs.jsonl        one line per run, for the report's "recent runs"
+ *
+ * Files are replaced by rename, so an interrupted run leaves the previous file whole.
+ */
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ModelMonitor, ModelMonitorStatus } from '../api/types.js';
+import { AlertigerError } from '../errors.js';
+import type { DetectionPoint, RunStore, StatCategory, StatSeries, WindowStatistics } from '../run/ports.js';
+import type { Reference } from '../stats/reference.js';
+
+type SeriesMap<T> = Record<string, Record<string, T>>;
+type StoredDetection = Omit<DetectionPoint, 'category' | 'subject' | 'statistic' | 'time'>;
+
+export interface RunRecord {
+  time: string;
+  health: string;
+  anomalyCount: number;
+  durationMs?: number;
+  error?: string;
+}
+
+export interface MonitorStore extends RunStore {
+  readonly dir: string;
+  loadReference(): Promise<Reference | undefined>;
+  saveReference(reference: Reference): Promise<void>;
+  readDetections(from: Date, to: Date): Promise<DetectionPoint[]>;
+  loadStatus(): Promise<ModelMonitorStatus | undefined>;
+  saveStatus(status: ModelMonitorStatus): Promise<void>;
+  appendRun(run: RunRecord): Promise<void>;
+  readRuns(): Promise<RunRecord[]>;
+}
+
+/** A path segment from a name: Kubernetes names are safe already; anything else is escaped. */
+function segment(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+export function embeddedStore(root: string, monitor: ModelMonitor): MonitorStore {
+  const dir = join(root, segment(monitor.metadata.namespace ?? 'default'), segment(monitor.metadata.name), segment(monitor.spec.model.version ?? 'unversioned'));
+  const file = (name: string): string => join(dir, name);
+
+  async function load<T>(name: string, fallback: T): Promise<T> {
+    let text: string;
+    try {
+      text = await readFile(file(name), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
+      throw new AlertigerError('StoreUnavailable', `cannot read the embedded store file ${file(name)}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      throw new AlertigerError('StoreCorrupt', `the embedded store file ${file(name)} is not valid JSON (delete it to start over): ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async function save(name: string, value: unknown): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    const tmp = `${file(name)}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(value));
+    await rename(tmp, file(name));
+  }
+
+  return {
+    dir,
+    async writeStatistics(windows: WindowStatistics[]) {
+      const stats = await load<SeriesMap<number>>('statistics.json', {});
+      for (const w of windows) {
+        const t = String(w.window.start.getTime());
+        // A window written again replaces all its values, as an InfluxDB point does.
+        for (const series of Object.values(stats)) delete series[t];
+        for (const v of w.values) (stats[seriesKey(v.category, v.subject, v.statistic)] ??= {})[t] = v.value;
+      }
+      await save('statistics.json', stats);
+    },
+    async readHistory(from, to) {
+      const stats = await load<SeriesMap<number>>('statistics.json', {});
+      const out: StatSeries[] = [];
+      for (const key of Object.keys(stats).sort()) {
+        const times = Object.keys(stats[key]).map(Number).filter((t) => t >= from.getTime() && t < to.getTime()).sort((a, b) => a - b);
+        if (times.length === 0) continue;
+        out.push({ ...parseKey(key) as { category: StatCategory; subject: string; statistic: string }, times, values: times.map((t) => stats[key][String(t)]) });
+      }
+      return out;
+    },
+    async writeDetections(points) {
+      const stored = await load<SeriesMap<StoredDetection>>('detections.json', {});
+      for (const p of points) {
+        const { category, subject, statistic, time, ...rest } = p;
+        (stored[seriesKey(category, subject, statistic)] ??= {})[String(time)] = rest;
+      }
+      await save('detections.json', stored);
+    },
+    async readDetections(from, to) {
+      const stored = await load<SeriesMap<StoredDetection>>('detections.json', {});
+      const out: DetectionPoint[] = [];
+      for (const key of Object.keys(stored).sort()) {
+        const id = parseKey(key);
+        for (const [t, p] of Object.entries(stored[key])) {
+          const time = Number(t);
+          if (time >= from.getTime() && time < to.getTime()) out.push({ ...id, time, ...p });
+        }
+      }
+      return out.sort((a, b) => a.time - b.time);
+    },
+    loadReference: () => load<Reference | undefined>('reference.json', undefined),
+    saveReference: (reference) => save('reference.json', reference),
+    loadStatus: () => load<ModelMonitorStatus | undefined>('status.json', undefined),
+    saveStatus: (status) => save('status.json', status),
+    async appendRun(run) {
+      await mkdir(dir, { recursive: true });
+      await appendFile(file('runs.jsonl'), JSON.stringify(run) + '\n');
+    },
+    async readRuns() {
+      let text = '';
+      try {
+        text = await readFile(file('runs.jsonl'), 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as RunRecord);
+    },
+  };
+}
+
+/** Category, subject and statistic joined by NUL, which none of them can contain. */
+function seriesKey(category: string, subject: string, statistic: string): string {
+  return `${category}\u0000${subject}\u0000${statistic}`;
+}
+
+function parseKey(key: string): { category: DetectionPoint['category']; subject: string; statistic: string } {
+  const [category, subject, statistic] = key.split('\u0000');
+  return { category: category as DetectionPoint['category'], subject, statistic };
+}

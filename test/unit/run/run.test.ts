@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ModelMonitor, ModelMonitorStatus } from '../../../operator/src/api/types.js';
+import { AlertigerError } from '../../../operator/src/errors.js';
+import { silentLogger } from '../../../operator/src/log.js';
+import { runMonitor, type RunResult } from '../../../operator/src/run/run.js';
+import type { RunDeps, StatValue } from '../../../operator/src/run/ports.js';
+import { embeddedStore, type MonitorStore } from '../../../operator/src/store/embedded.js';
+import { DAY, bandDetector, functionStatistics, recordingAlerts, recordingStatus, wobble } from './fakes.js';
+
+const t0 = Date.parse('2026-03-01T00:00:00Z');
+const day = (n: number): number => t0 + n * DAY;
+/** "now" during day n (the run for the window of day n-1). */
+const runAt = (n: number): Date => new Date(day(n) + 2 * 3600_000 + 15 * 60_000);
+
+function monitor(status?: ModelMonitorStatus, over: Partial<ModelMonitor['spec']> = {}): ModelMonitor {
+  return {
+    apiVersion: 'alertiger.io/v1alpha1',
+    kind: 'ModelMonitor',
+    metadata: { name: 'feed-ranker', namespace: 'ml-prod', generation: 2 },
+    spec: { model: { name: 'feed-ranker', version: 'v1' }, source: { file: { path: 'x.jsonl' } }, alerting: { labels: { team: 'feed' } }, ...over },
+    status,
+  };
+}
+
+/** A model with 4 features; feature age's mean jumps from day `incidentFrom` to `incidentTo`. */
+function values(incidentFrom = Infinity, incidentTo = Infinity) {
+  return (t: number): StatValue[] => {
+    const inIncident = t >= day(incidentFrom) && t < day(incidentTo);
+    return [
+      { category: 'feature', subject: 'age', statistic: 'mean', value: (inIncident ? 60 : 40) + wobble(t) },
+      { category: 'feature', subject: 'tenure', statistic: 'mean', value: 300 + wobble(t) },
+      { category: 'feature', subject: 'clicks', statistic: 'mean', value: 3 + wobble(t) },
+      { category: 'feature', subject: 'country', statistic: 'entropy', value: 2 + wobble(t) },
+      { category: 'score', subject: 'score', statistic: 'traffic', value: 1000 + 10 * wobble(t) },
+    ];
+  };
+}
+
+describe('runMonitor', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'alertiger-run-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function deps(store: MonitorStore, now: Date, stats = functionStatistics(values())): RunDeps & { status: ReturnType<typeof recordingStatus>; alerts: ReturnType<typeof recordingAlerts> } {
+    return {
+      statistics: stats, store, detector: bandDetector, status: recordingStatus(), alerts: recordingAlerts(),
+      clock: () => now, logger: silentLogger, alertmanagerUrl: 'http://am:9093', reportUrl: 'http://alertiger:8080', sleep: async () => undefined,
+    };
+  }
+
+  /** Runs day by day from `first` to `last` (inclusive), carrying the status like the API server would. */
+  async function runDays(first: number, last: number, make: (now: Date) => RunDeps, status?: ModelMonitorStatus, over = {}): Promise<{ results: RunResult[]; status?: ModelMonitorStatus }> {
+    const results: RunResult[] = [];
+    for (let n = first; n <= last; n++) {
+      const result = await runMonitor(monitor(status, over), make(runAt(n)));
+      status = { ...status, ...result.status };
+      results.push(result);
+    }
+    return { results, status };
+  }
+
+  it('backfills the detector history on the first run and reports Healthy', async () => {
+    const store = embeddedStore(dir, monitor());
+    const d = deps(store, runAt(40));
+    const result = await runMonitor(monitor(), d);
+    assert.equal(result.plan.windows.length, 31);
+    assert.equal(result.stored.length, 31);
+    assert.equal(result.status.health, 'Healthy');
+    assert.equal(result.status.lastWindowEnd, new Date(day(40)).toISOString());
+    assert.equal(result.detections.filter((p) => p.category !== 'model').length, 5 * 3, 'the last 3 windows of 5 series are scored');
+    assert.deepEqual(d.status.written, [result.status]);
+    assert.deepEqual(d.alerts.posts, [], 'nothing to send for a healthy model');
+  });
+
+  it('keeps only windows from the first with rows on a first run', async () => {
+    const store = embeddedStore(dir, monitor());
+    const stats = functionStatistics(values(), (t) => (t < day(20) ? 0 : 100));
+    const result = await runMonitor(monitor(), deps(store, runAt(40), stats));
+    assert.equal(result.stored[0].window.start.getTime(), day(20));
+    assert.equal(result.status.health, 'Unknown', '20 windows are not enough history');
+    assert.equal(result.status.conditions.find((c) => c.type === 'Healthy')?.reason, 'NotEnoughHistory');
+  });
+
+  it('finds an incident, alerts once it lasts, and resolves the alert when it ends', async () => {
+    const store = embeddedStore(dir, monitor());
+    const stats = functionStatistics(values(40, 43));
+    const made: Array<ReturnType<typeof deps>> = [];
+    const make = (now: Date): RunDeps => {
+      const d = deps(store, now, stats);
+      made.push(d);
+      return d;
+    };
+    const { results } = await runDays(40, 45, make);
+    assert.deepEqual(results.map((r) => r.status.health), ['Healthy', 'Healthy', 'Anomalous', 'Anomalous', 'Healthy', 'Healthy']);
+    const open = results[2].status.anomalies[0];
+    assert.deepEqual([open.category, open.subject, open.statistic, open.start], ['feature', 'age', 'mean', new Date(day(40)).toISOString()]);
+    assert.ok(open.observed > 59 && open.expected < 41);
+
+    const firing = made[2].alerts.posts[0].alerts;
+    assert.equal(firing.length, 1);
+    assert.equal(firing[0].labels.subject, 'age');
+    assert.equal(firing[0].labels.team, 'feed');
+    assert.equal(firing[0].annotations.report_url, 'http://alertiger:8080/monitors/ml-prod/feed-ranker');
+    assert.equal(firing[0].startsAt, new Date(day(40)).toISOString());
+    assert.ok(Date.parse(firing[0].endsAt) > day(43) + 2 * 3600_000, 'endsAt reaches past the next run');
+
+    assert.deepEqual(made[3].alerts.posts[0].alerts.map((a) => a.labels.subject), ['age'], 'still open: re-sent');
+    const resolved = made[4].alerts.posts[0].alerts;
+    assert.equal(resolved.length, 1);
+    assert.equal(resolved[0].endsAt, runAt(44).toISOString());
+    assert.deepEqual(resolved[0].labels, firing[0].labels);
+    assert.deepEqual(made[5].alerts.posts, []);
+  });
+
+  it('raises one model-level anomaly when most features shift at once', async () => {
+    const store = embeddedStore(dir, monitor());
+    const shifted = (t: number): StatValue[] => values()(t).map((v) => (v.category === 'feature' && t >= day(40) ? { ...v, value: v.value * 3 + 10 } : v));
+    const stats = functionStatistics(shifted);
+    const { results } = await runDays(40, 42, (now) => deps(store, now, stats));
+    const last = results[2].status;
+    assert.equal(last.health, 'Anomalous');
+    assert.deepEqual(last.anomalies.map((a) => [a.category, a.subject, a.statistic]), [['model', 'feed-ranker', 'anomalous_feature_share']]);
+    assert.equal(last.anomalies[0].observed, 1);
+  });
+
+  it('fails with the cause when the store is down, keeps lastWindowEnd, and the next run catches up', async () => {
+    const store = embeddedStore(dir, monitor());
+    const stats = functionStatistics(values());
+    let { status } = await runDays(40, 40, (now) => deps(store, now, stats));
+    const broken: MonitorStore = { ...store, writeStatistics: async () => { throw new AlertigerError('InfluxUnavailable', 'InfluxDB at http://influx:8086 is unreachable'); } };
+    const failed = await runMonitor(monitor(status), deps(broken, runAt(41), stats));
+    assert.equal(failed.status.health, 'Failed');
+    assert.equal(failed.status.lastWindowEnd, new Date(day(40)).toISOString());
+    const cond = failed.status.conditions.find((c) => c.type === 'LastRunSucceeded');
+    assert.equal(cond?.reason, 'InfluxUnavailable');
+    assert.match(cond?.message ?? '', /InfluxDB at http:\/\/influx:8086 is unreachable/);
+    status = { ...status, ...failed.status };
+
+    const caughtUp = await runMonitor(monitor(status), deps(store, runAt(42), stats));
+    assert.deepEqual(caughtUp.stored.map((w) => w.window.start.getTime()), [day(40), day(41)]);
+    assert.equal(caughtUp.status.health, 'Healthy');
+    assert.equal(caughtUp.status.lastWindowEnd, new Date(day(42)).toISOString());
+    const history = await store.readHistory(new Date(day(0)), new Date(day(42)));
+    assert.equal(history.find((s) => s.subject === 'age')?.times.length, 31 + 2, 'no window lost');
+  });
+
+  it('records anomalies but sends nothing in Shadow mode', async () => {
+    const store = embeddedStore(dir, monitor());
+    const stats = functionStatistics(values(40));
+    const made: Array<ReturnType<typeof deps>> = [];
+    const { results } = await runDays(40, 42, (now) => { const d = deps(store, now, stats); made.push(d); return d; }, undefined, { mode: 'Shadow' });
+    assert.equal(results[2].status.health, 'Anomalous');
+    assert.deepEqual(made.flatMap((d) => d.alerts.posts), []);
+  });
+
+  it('keeps the anomalies on the status and names Alertmanager when alerts cannot be sent', async () => {
+    const store = embeddedStore(dir, monitor());
+    const stats = functionStatistics(values(40));
+    let { status } = await runDays(40, 41, (now) => deps(store, now, stats));
+    const d = deps(store, runAt(42), stats);
+    d.alerts.fail = new AlertigerError('AlertmanagerUnavailable', 'Alertmanager at http://am:9093/api/v2/alerts did not accept the alerts');
+    const result = await runMonitor(monitor(status), d);
+    assert.equal(result.status.health, 'Anomalous');
+    assert.equal(result.status.lastWindowEnd, new Date(day(42)).toISOString());
+    assert.equal(result.status.lastSuccessfulRunTime, status?.lastSuccessfulRunTime);
+    const cond = result.status.conditions.find((c) => c.type === 'LastRunSucceeded');
+    assert.equal(cond?.status, 'False');
+    assert.equal(cond?.reason, 'AlertmanagerUnavailable');
+    status = { ...status, ...result.status };
+    assert.ok(result.error instanceof AlertigerError);
+  });
+
+  it('writes the same points again when a window is recomputed', async () => {
+    const store = embeddedStore(dir, monitor());
+    const stats = functionStatistics(values());
+    const { status } = await runDays(40, 40, (now) => deps(store, now, stats));
+    const again = await runMonitor(monitor(status), deps(store, runAt(40), stats));
+    assert.deepEqual(again.stored.map((w) => w.window.start.getTime()), [day(39)]);
+    const history = await store.readHistory(new Date(day(0)), new Date(day(41)));
+    assert.equal(history.find((s) => s.subject === 'age')?.times.length, 31);
+  });
+});
