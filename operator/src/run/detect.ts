@@ -124,7 +124,7 @@ function modelLevelPoints(
   scores: readonly SeriesScores[],
   severities: readonly Float64Array[],
   options: DetectOptions,
-): ScoredPoint[] {
+): Array<ScoredPoint & { members?: string[] }> {
   if (featureCount === 0) return [];
   const windows = new Set<number>();
   for (const s of scores) for (const t of s.timestamps) windows.add(t);
@@ -145,6 +145,7 @@ function modelLevelPoints(
       score = Math.max(score, scores[m.series].score[m.index]);
     }
     const share = (anomalousFeatures.get(time)?.size ?? 0) / featureCount;
-    return { time, observed: share, baseline: 0, lower: 0, upper: options.maxConcurrentFraction, score, severity, anomaly: alert !== undefined };
+    const point = { time, observed: share, baseline: 0, lower: 0, upper: options.maxConcurrentFraction, score, severity, anomaly: alert !== undefined };
+    return alert !== undefined ? { ...point, members: alert.subjects } : point;
   });
 }

@@ -56,6 +56,8 @@ export interface DetectionPoint {
   score: number;
   severity: number;
   anomaly: boolean;
+  /** A model-level point: the features whose anomalies it stands for. */
+  members?: string[];
 }
 
 export interface RunStore {

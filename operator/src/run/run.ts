@@ -11,8 +11,8 @@
  * window computed twice is stored once.
  */
 import { withDefaults } from '../api/defaults.js';
-import type { ModelMonitor, ModelMonitorStatus } from '../api/types.js';
-import { alertsForStatus, monitorReportUrl, resolvedAlerts, type PostableAlert } from '../alerting/payload.js';
+import type { AnomalyStatus, ModelMonitor, ModelMonitorStatus } from '../api/types.js';
+import { alertsForStatus, anomalyKey, monitorReportUrl, resolvedAlerts, type PostableAlert } from '../alerting/payload.js';
 import { SPECS } from '../detector/spec.js';
 import { AlertigerError, describeError, errorCode } from '../errors.js';
 import { filterOptionsOf, thresholdFor } from '../postprocess/index.js';
@@ -95,7 +95,7 @@ export async function runMonitor(monitor: ModelMonitor, deps: RunDeps): Promise<
     if (detection.points.length > 0) await retry('write detections', () => deps.store.writeDetections(detection!.points));
     outcome = {
       ok: true,
-      anomalies: detection.open,
+      anomalies: keepStarts(detection.open, monitor.status?.anomalies ?? []),
       scoredSeries: detection.scoredSeries,
       totalSeries: series.length,
       windowsComputed: stored.length,
@@ -139,6 +139,18 @@ export async function runMonitor(monitor: ModelMonitor, deps: RunDeps): Promise<
   const durationMs = deps.clock().getTime() - started.getTime();
   log.info('Run finished', { health: status.health, anomalies: status.anomalyCount, windows: stored.length, durationMs });
   return { status, plan, stored, detections: detection?.points ?? [], alerts, durationMs, error };
+}
+
+/**
+ * An anomaly still open keeps the start the previous run saw: a run rescores only its last few
+ * windows, so its own view of where an episode began can be later than the truth.
+ */
+export function keepStarts(open: readonly AnomalyStatus[], previous: readonly AnomalyStatus[]): AnomalyStatus[] {
+  const before = new Map(previous.map((a) => [anomalyKey(a), a.start]));
+  return open.map((a) => {
+    const start = before.get(anomalyKey(a));
+    return start !== undefined && Date.parse(start) < Date.parse(a.start) ? { ...a, start } : a;
+  });
 }
 
 function withStatus(monitor: ModelMonitor, status: JobStatus): ModelMonitor {

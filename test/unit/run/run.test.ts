@@ -108,11 +108,20 @@ describe('runMonitor', () => {
     assert.ok(Date.parse(firing[0].endsAt) > day(43) + 2 * 3600_000, 'endsAt reaches past the next run');
 
     assert.deepEqual(made[3].alerts.posts[0].alerts.map((a) => a.labels.subject), ['age'], 'still open: re-sent');
+    assert.equal(made[3].alerts.posts[0].alerts[0].startsAt, new Date(day(40)).toISOString(), 'the start stays where the episode began');
     const resolved = made[4].alerts.posts[0].alerts;
     assert.equal(resolved.length, 1);
     assert.equal(resolved[0].endsAt, runAt(44).toISOString());
     assert.deepEqual(resolved[0].labels, firing[0].labels);
     assert.deepEqual(made[5].alerts.posts, []);
+  });
+
+  it('keeps the start of an episode longer than the rescored windows', async () => {
+    const store = embeddedStore(dir, monitor());
+    const stats = functionStatistics(values(40));
+    const { results } = await runDays(40, 44, (now) => deps(store, now, stats));
+    // The run of day 44 rescores days 41-43 only; day 40 is where the episode began.
+    assert.deepEqual(results.map((r) => r.status.anomalies[0]?.start.slice(0, 10)), [undefined, undefined, '2026-04-10', '2026-04-10', '2026-04-10']);
   });
 
   it('raises one model-level anomaly when most features shift at once', async () => {

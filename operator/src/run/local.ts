@@ -1,0 +1,79 @@
+/**
+ * A run with no cluster: the monitor's status lives in the embedded store instead of on the
+ * resource, there is no Alertmanager, and the report is written to a file. `alertiger run` and
+ * `alertiger demo` are thin shells around this.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { withDefaults } from '../api/defaults.js';
+import type { ModelMonitor } from '../api/types.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { thresholdFor } from '../postprocess/index.js';
+import { renderReport } from '../report/index.js';
+import type { RowSource } from '../sources/types.js';
+import { embeddedStore, type MonitorStore } from '../store/embedded.js';
+import type { ScoringDetector } from './detect.js';
+import { buildReportData } from './report.js';
+import { runMonitor, type RunResult } from './run.js';
+import { sourceStatistics } from './statistics.js';
+import type { StatisticsPort } from './ports.js';
+
+export interface LocalRunOptions {
+  storeDir: string;
+  detector: ScoringDetector;
+  /** The run's "now"; the clock advances from it with the wall clock. */
+  now: Date;
+  logger: Logger;
+  /** Opens the source for [from, to) ms; or give `statistics` directly. */
+  open?: (from: number, to: number) => Promise<RowSource>;
+  statistics?: (store: MonitorStore) => StatisticsPort;
+  /** Where to write the report page; none when absent. */
+  reportPath?: string;
+}
+
+export interface LocalRunResult {
+  monitor: ModelMonitor;
+  result: RunResult;
+  store: MonitorStore;
+  /** The first run's time (the monitor's "age" locally). */
+  created: string;
+}
+
+export async function runLocally(monitor: ModelMonitor, options: LocalRunOptions): Promise<LocalRunResult> {
+  const store = embeddedStore(options.storeDir, monitor);
+  const status = await store.loadStatus();
+  const current: ModelMonitor = { ...monitor, status };
+  const wallStart = Date.now();
+  const clock = (): Date => new Date(options.now.getTime() + (Date.now() - wallStart));
+  const statistics = options.statistics?.(store) ?? sourceStatistics({
+    spec: withDefaults(monitor.spec),
+    open: options.open ?? (() => { throw new Error('runLocally needs open or statistics'); }),
+    references: store,
+  });
+  const result = await runMonitor(current, {
+    statistics,
+    store,
+    detector: options.detector,
+    status: { write: async (_m, s) => store.saveStatus({ ...status, ...s }) },
+    clock,
+    logger: options.logger,
+  });
+  await store.appendRun({
+    time: result.status.lastRunTime,
+    health: result.status.health,
+    anomalyCount: result.status.anomalyCount,
+    durationMs: result.durationMs,
+    ...(result.error !== undefined ? { error: describeError(result.error) } : {}),
+  });
+  const runs = await store.readRuns();
+  const updated: ModelMonitor = { ...monitor, status: { ...status, ...result.status } };
+  if (options.reportPath !== undefined) {
+    const data = await buildReportData(updated, updated.status!, store, {
+      now: clock(), runs: [...runs].reverse(), threshold: thresholdFor(monitor.spec.detection?.sensitivity),
+    });
+    await mkdir(dirname(options.reportPath), { recursive: true });
+    await writeFile(options.reportPath, renderReport(data));
+  }
+  return { monitor: updated, result, store, created: runs[0]?.time ?? result.status.lastRunTime };
+}

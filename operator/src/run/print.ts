@@ -1,0 +1,63 @@
+/**
+ * Terminal output of the local commands: the line `kubectl get modelmonitors` would print for a
+ * monitor (the CRD's printer columns) and a table of its open anomalies.
+ */
+import type { ModelMonitor, ModelMonitorStatus } from '../api/types.js';
+import { fmt } from '../alerting/payload.js';
+
+/** kubectl's short durations (apimachinery's HumanDuration): 45s, 3m20s, 5h, 2d4h, 40d. */
+export function humanDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 10) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
+  if (m < 180) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 8) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
+  if (h < 48) return `${h}h`;
+  const d = Math.floor(h / 24);
+  if (d < 8) return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
+  if (d < 365 * 2) return `${d}d`;
+  return `${Math.floor(d / 365)}y`;
+}
+
+/** Left-aligned columns separated by three spaces, as kubectl prints them. */
+export function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('   ').trimEnd()).join('\n');
+}
+
+export interface GetRow {
+  monitor: ModelMonitor;
+  status: ModelMonitorStatus;
+  /** When the monitor was created (its first run, locally). */
+  created?: string;
+}
+
+export function formatGetMonitors(rows: readonly GetRow[], now: Date): string {
+  const since = (iso: string | undefined): string => (iso === undefined ? '<none>' : humanDuration(now.getTime() - Date.parse(iso)));
+  return table([
+    ['NAME', 'MODEL', 'HEALTH', 'ANOMALIES', 'LAST RUN', 'AGE'],
+    ...rows.map(({ monitor, status, created }) => [
+      monitor.metadata.name,
+      monitor.spec.model.name,
+      status.health ?? '',
+      status.anomalyCount === undefined ? '' : String(status.anomalyCount),
+      since(status.lastRunTime),
+      since(created ?? monitor.metadata.creationTimestamp),
+    ]),
+  ]);
+}
+
+export function formatAnomalies(status: ModelMonitorStatus): string {
+  const anomalies = status.anomalies ?? [];
+  if (anomalies.length === 0) return 'No open anomalies.';
+  const more = (status.anomalyCount ?? anomalies.length) - anomalies.length;
+  return table([
+    ['CATEGORY', 'SUBJECT', 'STATISTIC', 'OBSERVED', 'EXPECTED', 'BAND', 'SEVERITY', 'SCORE', 'SINCE'],
+    ...anomalies.map((a) => [
+      a.category, a.subject, a.statistic, fmt(a.observed), fmt(a.expected), `[${fmt(a.lower)}, ${fmt(a.upper)}]`,
+      fmt(a.severity), fmt(a.score), a.start.slice(0, 16).replace('T', ' '),
+    ]),
+  ]) + (more > 0 ? `\n(${more} more in the report)` : '');
+}

@@ -1,0 +1,90 @@
+/**
+ * The report data of a monitor (report/types.ts) from what a run stores: each open anomaly's
+ * recent history with the detector's band and flags, and the recent runs. Any store that can
+ * read statistics and scored points serves (the embedded one locally; InfluxDB in a cluster).
+ */
+import type { ModelMonitor, ModelMonitorStatus } from '../api/types.js';
+import { anomalyKey } from '../alerting/payload.js';
+import type { ReportAnomaly, ReportData, ReportRun, ReportSeries } from '../report/types.js';
+import type { DetectionPoint, StatSeries } from './ports.js';
+import { windowMs } from './windows.js';
+
+export interface ReportSource {
+  readHistory(from: Date, to: Date): Promise<StatSeries[]>;
+  readDetections(from: Date, to: Date): Promise<DetectionPoint[]>;
+}
+
+export interface ReportOptions {
+  now: Date;
+  /** Windows of history per chart (default 60). */
+  windows?: number;
+  runs?: ReportRun[];
+  threshold?: number;
+}
+
+export async function buildReportData(monitor: ModelMonitor, status: ModelMonitorStatus, source: ReportSource, options: ReportOptions): Promise<ReportData> {
+  const step = windowMs(monitor.spec.granularity ?? '1d');
+  const end = status.lastWindowEnd !== undefined ? new Date(status.lastWindowEnd) : options.now;
+  const from = new Date(end.getTime() - (options.windows ?? 60) * step);
+  const open = status.anomalies ?? [];
+  const [history, detections] = open.length > 0
+    ? await Promise.all([source.readHistory(from, end), source.readDetections(from, end)])
+    : [[], []];
+  const historyByKey = new Map(history.map((s) => [anomalyKey(s), s]));
+  const detectionsByKey = new Map<string, DetectionPoint[]>();
+  for (const p of detections) detectionsByKey.set(anomalyKey(p), [...(detectionsByKey.get(anomalyKey(p)) ?? []), p]);
+
+  const anomalies: ReportAnomaly[] = open.map((a) => {
+    const key = anomalyKey(a);
+    const points = detectionsByKey.get(key) ?? [];
+    const modelLevel = a.category === 'model';
+    const latest = points[points.length - 1];
+    const anomaly: ReportAnomaly = { ...a, series: reportSeries(historyByKey.get(key), points) };
+    if (modelLevel) {
+      anomaly.modelLevel = true;
+      if (latest?.members !== undefined) anomaly.members = latest.members;
+    }
+    return anomaly;
+  });
+  return {
+    monitor: {
+      namespace: monitor.metadata.namespace ?? 'default',
+      name: monitor.metadata.name,
+      model: monitor.spec.model.name,
+      version: monitor.spec.model.version,
+      health: status.health ?? 'Unknown',
+      lastRunTime: status.lastRunTime,
+      mode: monitor.spec.mode ?? 'Enforce',
+    },
+    anomalies,
+    runs: options.runs ?? [],
+    threshold: options.threshold,
+    generatedAt: options.now.toISOString(),
+  };
+}
+
+/**
+ * One chart's series on the union of the stored windows and the scored ones: the observed value
+ * from the statistics (or, for a model-level series, from its scored points), the band and score
+ * where the detector scored the window.
+ */
+export function reportSeries(history: StatSeries | undefined, points: readonly DetectionPoint[]): ReportSeries {
+  const observed = new Map<number, number>();
+  history?.times.forEach((t, i) => observed.set(t, history.values[i]));
+  const scored = new Map(points.map((p) => [p.time, p]));
+  for (const p of points) if (!observed.has(p.time)) observed.set(p.time, p.observed);
+  const times = [...observed.keys()].sort((a, b) => a - b);
+  const pick = (t: number, f: (p: DetectionPoint) => number): number | null => {
+    const p = scored.get(t);
+    return p === undefined || !Number.isFinite(f(p)) ? null : f(p);
+  };
+  return {
+    time: times.map((t) => new Date(t).toISOString()),
+    observed: times.map((t) => observed.get(t) ?? null),
+    baseline: times.map((t) => pick(t, (p) => p.baseline)),
+    lower: times.map((t) => pick(t, (p) => p.lower)),
+    upper: times.map((t) => pick(t, (p) => p.upper)),
+    score: times.map((t) => pick(t, (p) => p.score)),
+    flagged: times.map((t) => scored.get(t)?.anomaly === true),
+  };
+}
