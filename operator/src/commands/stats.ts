@@ -1,0 +1,129 @@
+/**
+ * `alertiger stats --data FILE`: the health statistics of a log file as one JSON object
+ * (design.md §8), `{"rows", "corrupt", "features": {NAME: {STAT: value}}, "score", "label",
+ * "corruptLines", "infinite"}`. With --granularity, one such object per window (JSON lines,
+ * each with its windowStart). Corrupt lines are counted and the first few listed, never fatal.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { AlertigerError } from '../errors.js';
+import { openFileSource, type FileFormat } from '../sources/index.js';
+import { StatsAccumulator, type StatsOptions } from '../stats/accumulator.js';
+import { parseReference, type Reference } from '../stats/reference.js';
+import { buildReference, windowResult } from '../stats/result.js';
+import { WindowedAccumulator, type Granularity } from '../stats/windowing.js';
+
+const USAGE = `Usage: alertiger stats --data FILE [options]
+
+Prints the health statistics of an inference log (JSON lines, CSV or Parquet; a path, a glob
+or an http(s) URL) as one JSON object.
+
+Options:
+  --data FILE            the log (required)
+  --format F             jsonl | csv | parquet (default: from the file name)
+  --score FIELD          score field (default: score)
+  --label FIELD          label field (default: label)
+  --timestamp FIELD      timestamp field, not a feature (default: ts)
+  --categorical A,B      fields to treat as categorical
+  --exclude P,Q          glob patterns of fields that are not features
+  --threshold X          score threshold of positive_rate (default: 0.5)
+  --task T               classification | regression (default: inferred from the labels)
+  --reference FILE       a reference summary: adds drift and unseen_share
+  --save-reference FILE  writes this file's reference summary, for later --reference
+  --granularity G        1d | 1h: one JSON object per window, by the timestamp field
+`;
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: 'string' },
+      format: { type: 'string' },
+      score: { type: 'string' },
+      label: { type: 'string' },
+      timestamp: { type: 'string' },
+      categorical: { type: 'string' },
+      exclude: { type: 'string' },
+      threshold: { type: 'string' },
+      task: { type: 'string' },
+      reference: { type: 'string' },
+      'save-reference': { type: 'string' },
+      granularity: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.data === undefined) throw new AlertigerError('InvalidOptions', `--data is required\n\n${USAGE}`);
+  const format = oneOf(values.format, ['jsonl', 'csv', 'parquet'] as const, '--format');
+  const task = oneOf(values.task, ['classification', 'regression'] as const, '--task');
+  const granularity = oneOf(values.granularity, ['1d', '1h'] as const, '--granularity');
+  const options: StatsOptions = {
+    score: values.score,
+    label: values.label,
+    timestamp: values.timestamp ?? 'ts',
+    categorical: list(values.categorical),
+    exclude: list(values.exclude),
+    threshold: values.threshold === undefined ? undefined : number(values.threshold, '--threshold'),
+    task,
+  };
+  const reference = values.reference === undefined ? undefined : await loadReference(values.reference);
+  const source = await openFileSource({ path: values.data, format }, granularity === undefined ? {} : { timestamp: options.timestamp });
+  if (granularity !== undefined) return runWindowed(source, options, granularity, reference);
+
+  const acc = new StatsAccumulator(options);
+  for await (const batch of source) acc.addBatch(batch);
+  const summary = acc.finish();
+  if (values['save-reference'] !== undefined) await writeFile(values['save-reference'], JSON.stringify(buildReference(summary)) + '\n');
+  const result = windowResult(summary, { reference, task });
+  process.stdout.write(JSON.stringify(result) + '\n');
+  warnCorrupt(result.corrupt, result.corruptLines);
+  return 0;
+}
+
+async function runWindowed(source: AsyncIterable<import('../sources/types.js').RowBatch>, options: StatsOptions, granularity: Granularity, reference: Reference | undefined): Promise<number> {
+  const acc = new WindowedAccumulator({ ...options, granularity });
+  for await (const batch of source) acc.addBatch(batch);
+  for (const { windowStart, summary } of acc.finish()) {
+    const result = windowResult(summary, { reference, task: options.task, windowStart });
+    process.stdout.write(JSON.stringify(result) + '\n');
+    warnCorrupt(result.corrupt, result.corruptLines);
+  }
+  if (acc.unassignedCorrupt > 0) process.stderr.write(`alertiger stats: ${acc.unassignedCorrupt} corrupt lines and no valid row\n`);
+  return 0;
+}
+
+function warnCorrupt(count: number, lines: Array<{ line: number; reason: string; file?: string }>): void {
+  if (count === 0) return;
+  const first = lines.map((c) => `  ${c.file !== undefined ? `${c.file}:` : 'line '}${c.line}: ${c.reason}`).join('\n');
+  process.stderr.write(`alertiger stats: ${count} corrupt line${count === 1 ? '' : 's'} skipped; the first:\n${first}\n`);
+}
+
+async function loadReference(path: string): Promise<Reference> {
+  try {
+    return parseReference(JSON.parse(await readFile(path, 'utf8')));
+  } catch (err) {
+    throw new AlertigerError('InvalidOptions', `--reference ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new AlertigerError('InvalidOptions', `${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+function number(value: string, flag: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new AlertigerError('InvalidOptions', `${flag} must be a number, got "${value}"`);
+  return n;
+}
+
+function list(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+export type { FileFormat };

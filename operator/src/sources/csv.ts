@@ -1,0 +1,142 @@
+/**
+ * CSV with a header row (RFC 4180: fields in double quotes may hold commas, doubled quotes and
+ * line breaks). A record with another number of cells than the header is a corrupt line. Cells
+ * are typed the way analysts expect: empty, null/NULL/None, N/A, n/a, <NA>, #N/A and NaN/nan
+ * are missing, a number is a number, inf/Infinity (signed) is infinite, anything else a string
+ * (so "NA", a country code, stays a string).
+ */
+import { parseTimestamp } from './timestamp.js';
+import type { LineBatch } from './lines.js';
+import type { CorruptLine, Row, RowBatch } from './types.js';
+import type { ParseOptions } from './jsonl.js';
+
+interface Pending {
+  cells: string[];
+  cell: string;
+  line: number;
+}
+
+/** Stateful: holds the header and a record left open across batches by a quoted line break. */
+export class CsvParser {
+  private header: string[] | undefined;
+  private pending: Pending | undefined;
+
+  constructor(private readonly options: ParseOptions) {}
+
+  parse(batch: LineBatch): RowBatch {
+    const out: RowBatch = { rows: [], corrupt: [] };
+    for (let i = 0; i < batch.lines.length; i++) {
+      const text = batch.lines[i];
+      const line = batch.first + i;
+      let cells: string[];
+      let first = line;
+      if (this.pending !== undefined) {
+        const p = this.pending;
+        p.cell += '\n';
+        if (!scan(text, p, true)) continue;
+        this.pending = undefined;
+        cells = p.cells;
+        first = p.line;
+      } else if (text.length === 0) {
+        continue;
+      } else if (text.indexOf('"') < 0) {
+        cells = text.split(',');
+      } else {
+        const p: Pending = { cells: [], cell: '', line };
+        if (!scan(text, p, false)) {
+          this.pending = p;
+          continue;
+        }
+        cells = p.cells;
+      }
+      this.record(cells, first, out);
+    }
+    return out;
+  }
+
+  /** Call at the end of the stream: an unclosed quote is a corrupt line. */
+  end(): CorruptLine[] {
+    if (this.pending === undefined) return [];
+    const c = this.corruptLine(this.pending.line, 'unclosed quote runs to the end of the file');
+    this.pending = undefined;
+    return [c];
+  }
+
+  private record(cells: string[], line: number, out: RowBatch): void {
+    const header = this.header;
+    if (header === undefined) {
+      this.header = cells.map((c) => c.trim());
+      return;
+    }
+    if (cells.length !== header.length) {
+      out.corrupt.push(this.corruptLine(line, `expected ${header.length} columns, got ${cells.length}`));
+      return;
+    }
+    const fields: Record<string, unknown> = {};
+    for (let j = 0; j < header.length; j++) fields[header[j]] = typeCell(cells[j]);
+    const row: Row = { line, fields };
+    if (this.options.timestamp !== undefined) row.ts = parseTimestamp(fields[this.options.timestamp]);
+    if (this.options.file !== undefined) row.file = this.options.file;
+    out.rows.push(row);
+  }
+
+  private corruptLine(line: number, reason: string): CorruptLine {
+    return this.options.file === undefined ? { line, reason } : { line, reason, file: this.options.file };
+  }
+}
+
+/**
+ * Scans one physical line into p; `inQuotes` when the line continues a quoted cell. Returns
+ * true when the record is complete (the line did not end inside quotes).
+ */
+function scan(text: string, p: Pending, inQuotes: boolean): boolean {
+  let quoted = inQuotes;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (quoted) {
+      if (c !== 34) continue;
+      p.cell += text.slice(start, i);
+      if (text.charCodeAt(i + 1) === 34) {
+        p.cell += '"';
+        i++;
+        start = i + 1;
+      } else {
+        quoted = false;
+        start = i + 1;
+      }
+    } else if (c === 44) {
+      p.cells.push(p.cell + text.slice(start, i));
+      p.cell = '';
+      start = i + 1;
+    } else if (c === 34) {
+      p.cell += text.slice(start, i);
+      quoted = true;
+      start = i + 1;
+    }
+  }
+  p.cell += text.slice(start);
+  if (quoted) return false;
+  p.cells.push(p.cell);
+  p.cell = '';
+  return true;
+}
+
+/** Types one cell (see the module comment). */
+export function typeCell(cell: string): unknown {
+  if (cell.length === 0) return null;
+  const c0 = cell.charCodeAt(0);
+  const t = c0 === 32 || cell.charCodeAt(cell.length - 1) === 32 ? cell.trim() : cell;
+  if (t.length === 0) return null;
+  const c = t.charCodeAt(0);
+  if ((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46) {
+    const n = Number(t);
+    if (n === n) return n;
+  }
+  switch (t) {
+    case 'NaN': case 'nan': case 'NAN': case 'null': case 'NULL': case 'None': case 'N/A': case 'n/a': case '<NA>': case '#N/A': return null;
+    case 'inf': case 'Inf': case 'INF': case 'Infinity': case '+inf': case '+Infinity': return Infinity;
+    case '-inf': case '-Inf': case '-INF': case '-Infinity': return -Infinity;
+    default: return cell;
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * A file source (spec.source.file): a local path, a local glob (files read one after another,
+ * in name order) or an http(s) URL, in JSON Lines, CSV or Parquet; `.gz` JSON Lines and CSV
+ * are gunzipped on the fly. Everything streams: memory holds one chunk (or one Parquet row
+ * group), not the file.
+ *
+ * Problems found on opening are errors naming the file or URL: SourceNotFound (no such file,
+ * no file matches the glob, HTTP 404), SourceUnavailable (the URL cannot be reached or answers
+ * 5xx, after retries), SourceInvalid (unknown format, not Parquet).
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { asyncBufferFromUrl, type AsyncBuffer } from 'hyparquet';
+import { AlertigerError } from '../errors.js';
+import { withRetry } from '../retry.js';
+import { CsvParser } from './csv.js';
+import { expandGlob } from './glob.js';
+import { parseJsonLines, type ParseOptions } from './jsonl.js';
+import { splitLines } from './lines.js';
+import { fileAsyncBuffer, readParquet } from './parquet.js';
+import type { FileFormat, RowBatch, RowSource } from './types.js';
+
+export interface FileSourceSpec {
+  path: string;
+  format?: FileFormat;
+}
+
+export interface FileSourceOptions {
+  /** Timestamp field, copied into Row.ts. */
+  timestamp?: string;
+  /** Retries of an unreachable URL (default 3) and the first backoff delay (default 500 ms). */
+  retries?: number;
+  retryDelayMs?: number;
+}
+
+const CHUNK = 1 << 20;
+
+/** Resolves the inputs (so a missing file fails here) and returns the rows of all of them. */
+export async function openFileSource(spec: FileSourceSpec, options: FileSourceOptions = {}): Promise<RowSource> {
+  const format = spec.format ?? inferFormat(spec.path);
+  if (isUrl(spec.path)) {
+    const input = await openUrl(spec.path, format, options);
+    return readInput(input, format, { timestamp: options.timestamp });
+  }
+  let paths: string[];
+  try {
+    paths = await expandGlob(spec.path);
+  } catch (err) {
+    throw new AlertigerError('SourceInvalid', describeGlobError(spec.path, err), { cause: err });
+  }
+  if (paths.length === 0) throw new AlertigerError('SourceNotFound', `no file matches ${spec.path}`);
+  for (const p of paths) {
+    const s = await stat(p).catch((err: NodeJS.ErrnoException) => err);
+    if (s instanceof Error) throw new AlertigerError('SourceNotFound', `inference log ${p} cannot be read (${s.code ?? s.message})`, { cause: s });
+    if (!s.isFile()) throw new AlertigerError('SourceNotFound', `inference log ${p} is not a file`);
+  }
+  const many = paths.length > 1;
+  return (async function* () {
+    for (const p of paths) {
+      yield* readInput({ name: p, bytes: () => fileBytes(p), buffer: () => fileAsyncBuffer(p) }, format, { timestamp: options.timestamp, file: many ? p : undefined });
+    }
+  })();
+}
+
+/** The format from the file name: .jsonl/.ndjson/.json, .csv, .parquet/.pq, each optionally .gz (not Parquet). */
+export function inferFormat(path: string): FileFormat {
+  const name = (isUrl(path) ? new URL(path).pathname : path).toLowerCase().replace(/\.gz$/, '');
+  const ext = extname(name);
+  if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
+  if (ext === '.csv') return 'csv';
+  if (ext === '.parquet' || ext === '.pq') return 'parquet';
+  throw new AlertigerError('SourceInvalid', `cannot tell the format of ${path} from its name; give the format (jsonl, csv or parquet)`);
+}
+
+interface Input {
+  name: string;
+  bytes: () => AsyncIterable<Uint8Array>;
+  buffer: () => Promise<AsyncBuffer & { close?(): Promise<void> }>;
+}
+
+async function* readInput(input: Input, format: FileFormat, options: ParseOptions): AsyncGenerator<RowBatch> {
+  if (format === 'parquet') {
+    const buffer = await input.buffer();
+    try {
+      yield* readParquet(buffer, input.name, options);
+    } finally {
+      await buffer.close?.();
+    }
+    return;
+  }
+  if (format === 'csv') {
+    const parser = new CsvParser(options);
+    for await (const batch of splitLines(input.bytes())) yield parser.parse(batch);
+    const tail = parser.end();
+    if (tail.length > 0) yield { rows: [], corrupt: tail };
+    return;
+  }
+  for await (const batch of splitLines(input.bytes())) yield parseJsonLines(batch, options);
+}
+
+function fileBytes(path: string): AsyncIterable<Uint8Array> {
+  const stream = createReadStream(path, { highWaterMark: CHUNK });
+  return path.toLowerCase().endsWith('.gz') ? stream.pipe(createGunzip({ chunkSize: CHUNK })) : stream;
+}
+
+function isUrl(path: string): boolean {
+  return /^https?:\/\//i.test(path);
+}
+
+class RetryableHttp extends Error {}
+
+async function openUrl(url: string, format: FileFormat, options: FileSourceOptions): Promise<Input> {
+  const retry = { retries: options.retries ?? 3, initialDelayMs: options.retryDelayMs ?? 500, retryable: (e: unknown) => e instanceof RetryableHttp };
+  const response = await withRetry(async () => {
+    let res: Response;
+    try {
+      res = await fetch(url, format === 'parquet' ? { method: 'HEAD' } : {});
+    } catch (err) {
+      throw new RetryableHttp(`cannot reach ${url}: ${causeText(err)}`, { cause: err });
+    }
+    if (res.status >= 500) {
+      await res.body?.cancel();
+      throw new RetryableHttp(`${url} answered HTTP ${res.status}`);
+    }
+    return res;
+  }, retry).catch((err: unknown) => {
+    throw new AlertigerError('SourceUnavailable', `inference log ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  });
+  if (!response.ok) {
+    await response.body?.cancel();
+    const code = response.status === 404 || response.status === 410 ? 'SourceNotFound' : 'SourceUnavailable';
+    throw new AlertigerError(code, `inference log ${url} answered HTTP ${response.status}`);
+  }
+  return {
+    name: url,
+    bytes: () => {
+      if (response.body === null) return Readable.from([]);
+      const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+      return url.toLowerCase().split('?')[0].endsWith('.gz') ? body.pipe(createGunzip({ chunkSize: CHUNK })) : body;
+    },
+    buffer: () => {
+      const length = Number(response.headers.get('content-length'));
+      return asyncBufferFromUrl(Number.isFinite(length) && length > 0 ? { url, byteLength: length } : { url });
+    },
+  };
+}
+
+function causeText(err: unknown): string {
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  return code ?? (cause instanceof Error ? cause.message : String(cause));
+}
+
+function describeGlobError(path: string, err: unknown): string {
+  return err instanceof Error ? err.message : `bad path ${path}`;
+}

@@ -1,0 +1,300 @@
+/**
+ * Feeds rows into a WindowSummary: the hot path of `alertiger stats` and of every run.
+ *
+ * Rows are staged column-wise in batches of 512 (a Float64Array per numeric field with NaN for
+ * missing, an array per categorical field), then each column is summarised in one tight loop.
+ * Staging also makes a corrupt row free to drop: its cells are cleared before anything is
+ * counted. Field names are resolved by following the key order of earlier rows, so rows of the
+ * same shape (the usual case, also with an optional field absent) cost a string comparison or
+ * two per field, not a map lookup.
+ *
+ * Field roles: the score, label and timestamp fields and those matching `exclude` are not
+ * features. A feature is categorical when listed in `categorical`, else its first present value
+ * decides: a number makes it numeric, a string or boolean categorical, an object or array is
+ * not a feature (ignored). A string in a numeric feature (or score) makes the row corrupt.
+ */
+import { WindowSummary } from './summary.js';
+import type { ColumnarRows, CorruptLine, Row, RowBatch } from '../sources/types.js';
+import { ScoreSummary, DEFAULT_THRESHOLD } from './score.js';
+import type { Task } from './label.js';
+
+export interface StatsOptions {
+  /** Score field; `score` by default. */
+  score?: string;
+  /** Label field; `label` by default. */
+  label?: string;
+  /** Timestamp field (not a feature); `ts` by default. */
+  timestamp?: string;
+  categorical?: readonly string[];
+  /** Glob patterns (`*`, `?`) of fields that are not features. */
+  exclude?: readonly string[];
+  /** Score threshold of positive_rate; 0.5 by default. */
+  threshold?: number;
+  task?: Task;
+  /** Corrupt lines kept as examples; 10 by default. */
+  maxExamples?: number;
+}
+
+const BATCH = 512;
+const UNKNOWN = 0;
+const NUMERIC = 1;
+const CATEGORICAL = 2;
+const SCORE = 3;
+const LABEL = 4;
+const IGNORED = 5;
+const ROLE = ['feature', 'numeric feature', 'categorical feature', 'score', 'label', 'field'];
+
+export class StatsAccumulator {
+  readonly summary: WindowSummary;
+  private readonly scoreField: string;
+  private readonly labelField: string;
+  private readonly timestampField: string;
+  private readonly categorical: Set<string>;
+  private readonly exclude: RegExp | undefined;
+  private readonly slots = new Map<string, number>();
+  private readonly names: string[] = [];
+  private readonly kinds: number[] = [];
+  private readonly numericColumns: Float64Array[] = [];
+  private readonly categoricalColumns: Array<Array<string | undefined>> = [];
+  private readonly scores = new Float64Array(BATCH).fill(NaN);
+  private readonly labels = new Float64Array(BATCH).fill(NaN);
+  /** The slot that followed each slot in the last row that had both (-1: none yet). */
+  private readonly nextSlot: number[] = [];
+  /** The slot of the first field of the last row. */
+  private firstSlot = -1;
+  private size = 0;
+
+  constructor(readonly options: StatsOptions = {}) {
+    this.scoreField = options.score ?? 'score';
+    this.labelField = options.label ?? 'label';
+    this.timestampField = options.timestamp ?? 'ts';
+    this.categorical = new Set(options.categorical ?? []);
+    this.exclude = options.exclude && options.exclude.length > 0 ? globsToRegExp(options.exclude) : undefined;
+    this.summary = new WindowSummary(new ScoreSummary(options.threshold ?? DEFAULT_THRESHOLD), options.maxExamples);
+  }
+
+  addRow(row: Row): void {
+    this.addFields(row.fields, row.line, row.file);
+  }
+
+  addBatch(batch: RowBatch): void {
+    for (const c of batch.corrupt) this.summary.addCorrupt(c);
+    if (batch.columns !== undefined) {
+      this.addColumns(batch.columns);
+      return;
+    }
+    for (const row of batch.rows) this.addFields(row.fields, row.line, row.file);
+  }
+
+  addCorrupt(c: CorruptLine): void {
+    this.summary.addCorrupt(c);
+  }
+
+  /** Stages one row; returns false (and counts it corrupt) when a value has the wrong type. */
+  addFields(fields: Record<string, unknown>, line: number, file?: string): boolean {
+    const r = this.size;
+    const names = this.names;
+    const next = this.nextSlot;
+    const kinds = this.kinds;
+    let prev = this.firstSlot;
+    for (const key in fields) {
+      // Guess the slot from the previous field's successor in earlier rows, or the one after
+      // it (a field absent from this row); fall back to the map.
+      let slot = prev < 0 ? this.firstSlot : next[prev];
+      if (slot < 0 || names[slot] !== key) {
+        const skip = slot < 0 ? -1 : next[slot];
+        if (skip >= 0 && names[skip] === key) {
+          slot = skip;
+        } else {
+          slot = this.slotOf(key);
+          if (prev < 0) this.firstSlot = slot;
+          else next[prev] = slot;
+        }
+      }
+      prev = slot;
+      const v = fields[key];
+      if (kinds[slot] !== IGNORED && !this.stage(slot, r, v)) return this.reject(r, line, file, key, v, ROLE[kinds[slot]]);
+    }
+    this.size = r + 1;
+    if (this.size === BATCH) this.flush();
+    return true;
+  }
+
+  /** Stages one value of row r; false when it has the wrong type for the field's kind. */
+  private stage(slot: number, r: number, v: unknown): boolean {
+    const kind = this.kinds[slot];
+    if (kind === NUMERIC) {
+      if (typeof v === 'number') this.numericColumns[slot][r] = v;
+      else if (v !== null && v !== undefined && v !== '') return this.stageOddNumber(this.numericColumns[slot], r, v);
+    } else if (kind === CATEGORICAL) {
+      if (typeof v === 'string') {
+        if (v !== '') this.categoricalColumns[slot][r] = v;
+      } else if (v !== null && v !== undefined) {
+        return this.stageOddCategory(slot, r, v);
+      }
+    } else if (kind === SCORE) {
+      if (typeof v === 'number') this.scores[r] = v;
+      else if (v !== null && v !== undefined && v !== '') return this.stageOddNumber(this.scores, r, v);
+    } else if (kind === LABEL) {
+      if (typeof v === 'number') this.labels[r] = v;
+      else if (typeof v === 'boolean') this.labels[r] = v ? 1 : 0;
+      else if (v !== null && v !== undefined && v !== '') return this.stageOddNumber(this.labels, r, v);
+    } else if (kind === UNKNOWN) {
+      this.discover(slot, r, v);
+    }
+    return true;
+  }
+
+  /**
+   * Stages columnar rows (Parquet) without building row objects. A chunk holding a value of the
+   * wrong type is unstaged and replayed row by row, so the bad rows are found and reported.
+   */
+  addColumns(c: ColumnarRows): void {
+    const slots = c.names.map((name) => this.slotOf(name));
+    for (let start = 0; start < c.length;) {
+      const take = Math.min(c.length - start, BATCH - this.size);
+      if (this.stageColumns(c, slots, start, take)) {
+        this.size += take;
+      } else {
+        this.clearCells(this.size, take);
+        for (let i = start; i < start + take; i++) {
+          const fields: Record<string, unknown> = {};
+          for (let j = 0; j < c.names.length; j++) fields[c.names[j]] = c.data[j][i];
+          this.addFields(fields, c.firstLine + i, c.file);
+        }
+      }
+      start += take;
+      if (this.size === BATCH) this.flush();
+    }
+  }
+
+  private stageColumns(c: ColumnarRows, slots: number[], start: number, take: number): boolean {
+    const base = this.size;
+    for (let j = 0; j < slots.length; j++) {
+      const slot = slots[j];
+      const data = c.data[j];
+      if (this.kinds[slot] === NUMERIC && data instanceof Float64Array) {
+        this.numericColumns[slot].set(data.subarray(start, start + take), base);
+        continue;
+      }
+      for (let i = 0; i < take; i++) {
+        if (this.kinds[slot] === IGNORED) break;
+        if (!this.stage(slot, base + i, data[start + i])) return false;
+      }
+    }
+    return true;
+  }
+
+  private clearCells(from: number, count: number): void {
+    for (let slot = 0; slot < this.kinds.length; slot++) {
+      if (this.kinds[slot] === NUMERIC) this.numericColumns[slot].fill(NaN, from, from + count);
+      else if (this.kinds[slot] === CATEGORICAL) this.categoricalColumns[slot].fill(undefined, from, from + count);
+    }
+    this.scores.fill(NaN, from, from + count);
+    this.labels.fill(NaN, from, from + count);
+  }
+
+  /** A bigint is a number too (Parquet INT64); anything else is a type error. */
+  private stageOddNumber(column: Float64Array, r: number, v: unknown): boolean {
+    if (typeof v !== 'bigint') return false;
+    column[r] = Number(v);
+    return true;
+  }
+
+  private stageOddCategory(slot: number, r: number, v: unknown): boolean {
+    if (typeof v === 'boolean' || typeof v === 'bigint' || (typeof v === 'number' && !Number.isNaN(v))) {
+      this.categoricalColumns[slot][r] = String(v);
+      return true;
+    }
+    return typeof v === 'number';
+  }
+
+  /** The first present value of a feature of unknown kind decides its kind. */
+  private discover(slot: number, r: number, v: unknown): void {
+    if (v === null || v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v))) {
+      this.summary.noteUnknown(this.names[slot]);
+    } else if (typeof v === 'number' || typeof v === 'bigint') {
+      this.kinds[slot] = NUMERIC;
+      this.numericColumns[slot] = new Float64Array(BATCH).fill(NaN);
+      this.numericColumns[slot][r] = Number(v);
+      this.summary.numeric(this.names[slot]);
+    } else if (typeof v === 'string' || typeof v === 'boolean') {
+      this.kinds[slot] = CATEGORICAL;
+      this.categoricalColumns[slot] = new Array<string | undefined>(BATCH).fill(undefined);
+      this.categoricalColumns[slot][r] = String(v);
+      this.summary.categorical(this.names[slot]);
+    } else {
+      this.kinds[slot] = IGNORED;
+    }
+  }
+
+  private slotOf(key: string): number {
+    const known = this.slots.get(key);
+    if (known !== undefined) return known;
+    const slot = this.names.length;
+    this.slots.set(key, slot);
+    this.names.push(key);
+    this.nextSlot.push(-1);
+    let kind = UNKNOWN;
+    if (key === this.scoreField) kind = SCORE;
+    else if (key === this.labelField) kind = LABEL;
+    else if (key === this.timestampField || this.exclude?.test(key)) kind = IGNORED;
+    else if (this.categorical.has(key)) kind = CATEGORICAL;
+    this.kinds.push(kind);
+    if (kind === CATEGORICAL) {
+      this.categoricalColumns[slot] = new Array<string | undefined>(BATCH).fill(undefined);
+      this.summary.categorical(key);
+    }
+    return slot;
+  }
+
+  /** Clears the staged cells of row r and counts the line as corrupt. */
+  private reject(r: number, line: number, file: string | undefined, key: string, v: unknown, what: string): false {
+    this.clearCells(r, 1);
+    const reason = `field "${key}": ${describeValue(v)} in a ${what}`;
+    this.summary.addCorrupt(file === undefined ? { line, reason } : { line, reason, file });
+    return false;
+  }
+
+  /** Summarises the staged rows. */
+  flush(): void {
+    const n = this.size;
+    if (n === 0) return;
+    const summary = this.summary;
+    for (let slot = 0; slot < this.kinds.length; slot++) {
+      const kind = this.kinds[slot];
+      if (kind === NUMERIC) {
+        const column = this.numericColumns[slot];
+        summary.numeric(this.names[slot]).addColumn(column, n);
+        column.fill(NaN, 0, n);
+      } else if (kind === CATEGORICAL) {
+        summary.categorical(this.names[slot]).addColumn(this.categoricalColumns[slot], n);
+      }
+    }
+    summary.score.addColumn(this.scores, n);
+    summary.label.addColumns(this.scores, this.labels, n);
+    this.scores.fill(NaN, 0, n);
+    this.labels.fill(NaN, 0, n);
+    summary.rows += n;
+    this.size = 0;
+  }
+
+  /** Flushes and returns the summary. */
+  finish(): WindowSummary {
+    this.flush();
+    return this.summary;
+  }
+}
+
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  if (Array.isArray(v)) return 'an array';
+  if (v === null) return 'null';
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
+}
+
+/** One RegExp matching any of the glob patterns (`*` any run, `?` one character). */
+export function globsToRegExp(patterns: readonly string[]): RegExp {
+  const parts = patterns.map((p) => p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.'));
+  return new RegExp(`^(?:${parts.join('|')})$`);
+}

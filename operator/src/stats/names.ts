@@ -1,0 +1,30 @@
+/**
+ * Statistic names: a contract (design.md §5). They appear in InfluxDB fields, alerts, the status
+ * and `alertiger stats` output, so they never change once released.
+ */
+export const QUANTILES: ReadonlyArray<readonly [name: string, p: number]> = [
+  ['p1', 0.01], ['p5', 0.05], ['p25', 0.25], ['p50', 0.5], ['p75', 0.75], ['p95', 0.95], ['p99', 0.99],
+];
+
+export const NUMERIC_STATISTICS = [
+  'count', 'missing_rate', 'zero_rate', 'mean', 'std', 'min', 'max', ...QUANTILES.map(([n]) => n), 'drift',
+] as const;
+
+export const CATEGORICAL_STATISTICS = [
+  'count', 'missing_rate', 'distinct_count', 'top_share', 'unseen_share', 'entropy', 'drift',
+] as const;
+
+export const SCORE_STATISTICS = [
+  'traffic', 'missing_rate', 'mean', 'std', 'min', 'max', ...QUANTILES.map(([n]) => n), 'positive_rate', 'drift',
+] as const;
+
+export const LABEL_STATISTICS = [
+  'label_coverage', 'positive_rate', 'auc', 'log_loss', 'calibration', 'mae', 'rmse',
+] as const;
+
+/** The three categories of design.md §5; an InfluxDB tag value. */
+export type Category = 'feature' | 'score' | 'label';
+export const CATEGORIES: readonly Category[] = ['feature', 'score', 'label'];
+
+/** Statistic name -> value; null when it cannot be computed (no values, no reference, ...). */
+export type Statistics = Record<string, number | null>;
