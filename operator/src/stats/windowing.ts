@@ -50,7 +50,7 @@ export class WindowedAccumulator {
   addBatch(batch: RowBatch): void {
     // Corrupt lines and rows interleave in the file; a batch keeps them apart, so attribute the
     // batch's corrupt lines to the window of its first row (or the last window seen).
-    const first = batch.rows.find((r) => r.ts !== undefined && Number.isFinite(r.ts));
+    const first = batch.rows.find((r) => r.ts !== undefined && Number.isFinite(r.ts) && this.inRange(r.ts));
     const target = first !== undefined ? this.accumulatorFor(first.ts!) : this.current;
     for (const c of batch.corrupt) this.corrupt(c, target);
     for (const row of batch.rows) {
@@ -60,13 +60,17 @@ export class WindowedAccumulator {
         this.corrupt(row.file === undefined ? { line: row.line, reason } : { line: row.line, reason, file: row.file }, this.current);
         continue;
       }
-      if ((this.options.from !== undefined && ts < this.options.from) || (this.options.to !== undefined && ts >= this.options.to)) {
+      if (!this.inRange(ts)) {
         this.outside++;
         continue;
       }
       const acc = this.accumulatorFor(ts);
       acc.addFields(row.fields, row.line, row.file);
     }
+  }
+
+  private inRange(ts: number): boolean {
+    return (this.options.from === undefined || ts >= this.options.from) && (this.options.to === undefined || ts < this.options.to);
   }
 
   private accumulatorFor(ts: number): StatsAccumulator {

@@ -1,0 +1,113 @@
+/**
+ * The statistics store on InfluxDB 1.x: the job's RunStore (write and read statistics, write and
+ * read scored points) plus the drift reference, for one monitor. Creates its database on first
+ * use. Every call is retried with backoff on connection errors and 5xx answers; past that it
+ * fails with InfluxUnavailable naming the URL (InfluxRejected when the server refused).
+ */
+import type { InfluxDB, IPoint } from 'influx';
+import type { DetectionPoint, RunStore, StatCategory, StatSeries, WindowStatistics } from '../run/ports.js';
+import type { Reference } from '../stats/reference.js';
+import { AlertigerError } from '../errors.js';
+import { callInflux, influxClient, type InfluxConnection, type RetryPolicy } from './connection.js';
+import {
+  deleteStatisticsQuery, detectionPoints, detectionsQuery, historyQuery, parseDetections, parseHistory, parseReference,
+  referencePoints, referenceQuery, seriesOf, statisticsPoints, type MonitorKey, type RawResponse,
+} from './schema.js';
+
+export interface InfluxStoreOptions extends InfluxConnection, RetryPolicy {
+  /** Points per write request; 5,000 by default. */
+  batchSize?: number;
+}
+
+const CODES = { unavailable: 'InfluxUnavailable', rejected: 'InfluxRejected' };
+
+export class InfluxStatisticsStore implements RunStore {
+  private readonly client: InfluxDB;
+  private ready: Promise<void> | undefined;
+
+  constructor(readonly key: MonitorKey, private readonly options: InfluxStoreOptions) {
+    this.client = influxClient(options);
+  }
+
+  /**
+   * Writes whole windows: their earlier statistics are deleted first, so a window written again
+   * holds exactly the new values. With `category`, only that category is replaced (late labels).
+   */
+  async writeStatistics(windows: WindowStatistics[], category?: StatCategory): Promise<void> {
+    if (windows.length === 0) return;
+    await this.ensureDatabase();
+    const selected = category === undefined ? windows : windows.map((w) => ({ ...w, values: w.values.filter((v) => v.category === category) }));
+    for (const [from, to] of contiguousRanges(selected)) {
+      await this.query('delete earlier statistics', deleteStatisticsQuery(this.key, from, to, category));
+    }
+    await this.write('write statistics', statisticsPoints(this.key, selected));
+  }
+
+  async readHistory(from: Date, to: Date): Promise<StatSeries[]> {
+    await this.ensureDatabase();
+    return parseHistory(await this.query('read statistics', historyQuery(this.key, from, to)));
+  }
+
+  async writeDetections(points: DetectionPoint[]): Promise<void> {
+    if (points.length === 0) return;
+    await this.ensureDatabase();
+    await this.write('write detections', detectionPoints(this.key, points));
+  }
+
+  async readDetections(from: Date, to: Date): Promise<DetectionPoint[]> {
+    await this.ensureDatabase();
+    return parseDetections(await this.query('read detections', detectionsQuery(this.key, from, to)));
+  }
+
+  async loadReference(): Promise<Reference | undefined> {
+    await this.ensureDatabase();
+    return parseReference(await this.query('read the drift reference', referenceQuery(this.key)));
+  }
+
+  async saveReference(reference: Reference): Promise<void> {
+    await this.ensureDatabase();
+    await this.write('write the drift reference', referencePoints(this.key, reference));
+  }
+
+  private ensureDatabase(): Promise<void> {
+    this.ready ??= callInflux('create the database', this.options.url, CODES, () => this.client.createDatabase(this.options.database), this.options)
+      .catch((err: unknown) => {
+        this.ready = undefined;
+        throw err;
+      });
+    return this.ready;
+  }
+
+  private async write(what: string, points: IPoint[]): Promise<void> {
+    const size = this.options.batchSize ?? 5000;
+    for (let i = 0; i < points.length; i += size) {
+      const batch = points.slice(i, i + size);
+      await callInflux(what, this.options.url, CODES, () => this.client.writePoints(batch, { database: this.options.database, precision: 'ms' }), this.options);
+    }
+  }
+
+  private async query(what: string, q: string): Promise<RawResponse> {
+    const raw = await callInflux(what, this.options.url, CODES, () => this.client.queryRaw(q, { database: this.options.database, precision: 'ms' }) as Promise<RawResponse>, this.options);
+    try {
+      seriesOf(raw);
+    } catch (err) {
+      throw new AlertigerError(CODES.rejected, `InfluxDB at ${this.options.url} refused to ${what}: ${(err as Error).message}`, { cause: err });
+    }
+    return raw;
+  }
+}
+
+/** [start, end) of each run of windows that follow one another. */
+function contiguousRanges(windows: readonly WindowStatistics[]): Array<[Date, Date]> {
+  const sorted = [...windows].sort((a, b) => a.window.start.getTime() - b.window.start.getTime());
+  const ranges: Array<[Date, Date]> = [];
+  for (const w of sorted) {
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && last[1].getTime() >= w.window.start.getTime()) {
+      if (w.window.end > last[1]) last[1] = w.window.end;
+    } else {
+      ranges.push([w.window.start, w.window.end]);
+    }
+  }
+  return ranges;
+}
