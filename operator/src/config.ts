@@ -262,3 +262,57 @@ export function loadOperatorConfig(argv: readonly string[], env: Readonly<Record
 export function identityOf(config: Config): string {
   return config.identity ?? 'alertiger-operator';
 }
+
+/** Credentials read from the environment (the CronJob maps them from Secrets); never logged. */
+export interface Credentials {
+  username?: string;
+  password?: string;
+  token?: string;
+}
+
+/** The job's configuration: the shared settings, the monitor to run, and the credentials. */
+export type JobConfig = Config & {
+  influxUrl: string;
+  /** NS/NAME of the ModelMonitor. */
+  monitor: { namespace: string; name: string };
+  /** For the statistics InfluxDB. */
+  influxCredentials: Credentials;
+  /** For a spec.source.influx with credentialsSecretRef. */
+  sourceCredentials: Credentials;
+  /**
+   * The run's "now" (`--now` or ALERTIGER_NOW, ISO 8601): a run as it would have happened at
+   * that time, to replay a missed window by hand or to test a later day. Default: the clock.
+   */
+  now?: Date;
+  /** `--detector` or ALERTIGER_DETECTOR: a detector directory from `alertiger train`; the pretrained one by default. */
+  detectorPath?: string;
+};
+
+export function loadJobConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): JobConfig {
+  const { extra, ...config } = loadConfig(argv, env, 'job', ['monitor', 'now', 'detector']);
+  const ref = extra.monitor ?? '';
+  const match = /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)\/(.+)$/.exec(ref);
+  if (match === null || !DNS_SUBDOMAIN.test(match[3]!)) {
+    throw new AlertigerError('InvalidConfig', `--monitor must be NAMESPACE/NAME of a ModelMonitor, got "${ref}"`);
+  }
+  const credentials = (u: string, p: string, t: string): Credentials => {
+    const out: Credentials = {};
+    if (env[u]) out.username = env[u];
+    if (env[p]) out.password = env[p];
+    if (env[t]) out.token = env[t];
+    return out;
+  };
+  const nowText = extra.now ?? env.ALERTIGER_NOW;
+  const now = nowText !== undefined && nowText.trim() !== '' ? new Date(nowText.trim()) : undefined;
+  if (now !== undefined && Number.isNaN(now.getTime())) {
+    throw new AlertigerError('InvalidConfig', `${extra.now !== undefined ? '--now' : 'ALERTIGER_NOW'}: "${nowText}" is not an ISO 8601 time`);
+  }
+  return {
+    ...(config as Config & { influxUrl: string }),
+    ...(now !== undefined ? { now } : {}),
+    ...((extra.detector ?? env.ALERTIGER_DETECTOR)?.trim() ? { detectorPath: (extra.detector ?? env.ALERTIGER_DETECTOR)!.trim() } : {}),
+    monitor: { namespace: match[1]!, name: match[3]! },
+    influxCredentials: credentials(JOB_ENV.influxUsername, JOB_ENV.influxPassword, JOB_ENV.influxToken),
+    sourceCredentials: credentials(JOB_ENV.sourceInfluxUsername, JOB_ENV.sourceInfluxPassword, JOB_ENV.sourceInfluxToken),
+  };
+}

@@ -14,12 +14,15 @@ const USAGE = `Usage: alertiger demo [--dir DIR] [--days N] [--rows-per-day N]
 
   --dir           working directory, emptied first (default: .alertiger/demo)
   --days          days of synthetic log (default 56; at least 35)
-  --rows-per-day  mean rows logged per day (default 1500)`;
+  --rows-per-day  mean rows logged per day (default 1500)
+  --detector      a detector directory from alertiger train (default: the pretrained one)`;
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { dir: { type: 'string' }, days: { type: 'string' }, 'rows-per-day': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      dir: { type: 'string' }, days: { type: 'string' }, 'rows-per-day': { type: 'string' }, detector: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
   });
   if (values.help === true) {
@@ -37,7 +40,7 @@ export async function run(args: string[]): Promise<number> {
   out('AlerTiger demo: a synthetic model monitored day by day, no cluster needed.');
   const logger = createLogger({ level: process.env.ALERTIGER_LOG_LEVEL === undefined ? 'warn' : undefined });
   const { loadDetector } = await import('../detector/detector.js');
-  const detector = await loadDetector(undefined, { logger });
+  const detector = await loadDetector(values.detector, { logger });
   out(`Loaded the pretrained detector (backend ${detector.backend}).`);
   try {
     const result = await runDemo({ dir, detector, logger, days, rowsPerDay, onProgress: (p) => out(progressLine(p)) });

@@ -1,5 +1,93 @@
-/** `alertiger job`: not built yet (see the open issues). */
-export async function run(_args: string[]): Promise<number> {
-  process.stderr.write('alertiger job: not built yet\n');
-  return 2;
+/**
+ * `alertiger job --monitor NS/NAME`: one monitoring run, as the monitor's CronJob calls it.
+ * Configuration from flags or the environment (config.ts); Kubernetes credentials from
+ * KUBECONFIG or the pod's service account. Reads its ModelMonitor, runs (run/run.ts) against
+ * the monitor's source, InfluxDB and Alertmanager, and applies its part of the status as field
+ * manager `alertiger-job`. Exits non-zero when the run failed, so the Job shows it too.
+ */
+import { withDefaults, type DefaultedSpec } from '../api/defaults.js';
+import type { ModelMonitor } from '../api/types.js';
+import { validateSpec } from '../api/validate.js';
+import { postAlerts } from '../alerting/client.js';
+import { loadJobConfig, type Credentials, type JobConfig } from '../config.js';
+import { AlertigerError, describeError, errorCode } from '../errors.js';
+import { loadKubeConfig } from '../k8s/client.js';
+import { createLogger } from '../log.js';
+import { openFileSource, openInfluxSource, type RowSource } from '../sources/index.js';
+import { InfluxStatisticsStore } from '../store/influx.js';
+import { kubeMonitorClient } from '../run/kube.js';
+import { runMonitor } from '../run/run.js';
+import { sourceStatistics } from '../run/statistics.js';
+import { buildJobStatus } from '../run/status.js';
+
+export async function run(args: string[]): Promise<number> {
+  const config = loadJobConfig(args, process.env);
+  const { namespace, name } = config.monitor;
+  const logger = createLogger().child({ monitor: `${namespace}/${name}` });
+  const kube = kubeMonitorClient(loadKubeConfig(config.kubeconfig));
+  const monitor = await kube.get(namespace, name);
+
+  const errors = validateSpec(monitor.spec);
+  if (errors.length > 0) {
+    // The operator reports this as Ready=False too; the job records why it did not run.
+    const error = new AlertigerError('InvalidSpec', errors.map((e) => `${e.field}: ${e.message}`).join('; '));
+    await kube.write(monitor, buildJobStatus({ previous: monitor.status, outcome: { ok: false, error }, now: clockFrom(config.now)(), generation: monitor.metadata.generation }));
+    logger.error('Invalid spec; nothing run', { error: error.message });
+    return 1;
+  }
+
+  const spec = withDefaults(monitor.spec);
+  const { loadDetector } = await import('../detector/detector.js');
+  const detector = await loadDetector(config.detectorPath, { logger });
+  const store = new InfluxStatisticsStore(
+    { namespace, monitor: name, modelVersion: spec.model.version },
+    { url: config.influxUrl, database: config.influxDatabase, ...config.influxCredentials },
+  );
+  try {
+    const result = await runMonitor(monitor, {
+      statistics: sourceStatistics({ spec, open: (from, to) => openSource(spec, config, from, to), references: store }),
+      store,
+      detector,
+      alerts: { post: (url, alerts) => postAlerts(url, alerts) },
+      status: kube,
+      clock: clockFrom(config.now),
+      alertClock: () => new Date(),
+      logger,
+      alertmanagerUrl: config.alertmanagerUrl,
+      reportUrl: config.reportUrl,
+    });
+    const s = result.status;
+    process.stdout.write(`${namespace}/${name}: ${s.health}, ${s.anomalyCount} open anomalies, ${result.stored.length} window(s) stored, ` +
+      `${result.alerts.firing.length} alert(s) sent, ${result.alerts.resolved.length} resolved, ${(result.durationMs / 1000).toFixed(1)} s` +
+      (result.error !== undefined ? `; failed [${errorCode(result.error)}]: ${describeError(result.error)}` : '') + '\n');
+    return result.error === undefined ? 0 : 1;
+  } finally {
+    detector.dispose();
+  }
+}
+
+/** The wall clock, or one that starts at `now` and advances with it. */
+function clockFrom(now: Date | undefined): () => Date {
+  if (now === undefined) return () => new Date();
+  const offset = now.getTime() - Date.now();
+  return () => new Date(Date.now() + offset);
+}
+
+/** The monitor's inference log for [from, to): a file (path, glob, URL) or an InfluxDB measurement. */
+function openSource(spec: DefaultedSpec, config: JobConfig, from: number, to: number): Promise<RowSource> {
+  if (spec.source.file !== undefined) {
+    return openFileSource(spec.source.file, { timestamp: spec.schema.timestamp });
+  }
+  const influx = spec.source.influx;
+  // A source on another server uses its own Secret; on the operator's server, the operator's.
+  const credentials: Credentials = influx.credentialsSecretRef !== undefined
+    ? config.sourceCredentials
+    : influx.url === undefined ? config.influxCredentials : {};
+  return openInfluxSource({
+    url: influx.url ?? config.influxUrl,
+    database: influx.database,
+    measurement: influx.measurement,
+    where: influx.where,
+    ...credentials,
+  }, { from, to });
 }

@@ -25,6 +25,7 @@ const USAGE = `Usage: alertiger run -f monitor.yaml [--data PATH] [--format json
   --store        the embedded store's directory (default: .alertiger in the current directory)
   --now          the run's time (default: now, or the end of the log's newest window when the log is older)
   --report       where to write the report page (default: STORE/report-NAMESPACE-NAME.html)
+  --detector     a detector directory from alertiger train (default: the pretrained one)
 
 Exit status: 0 healthy (or not enough history yet), 1 anomalous, 2 the run failed.`;
 
@@ -38,6 +39,7 @@ export async function run(args: string[]): Promise<number> {
       store: { type: 'string' },
       now: { type: 'string' },
       report: { type: 'string' },
+      detector: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -57,7 +59,7 @@ export async function run(args: string[]): Promise<number> {
 
   const { loadDetector } = await import('../detector/detector.js');
   const logger = createLogger({ level: process.env.ALERTIGER_LOG_LEVEL === undefined ? 'warn' : undefined });
-  const detector = await loadDetector(undefined, { logger });
+  const detector = await loadDetector(values.detector, { logger });
   try {
     const { monitor: updated, result, created } = await runLocally(monitor, { storeDir, detector, now, logger, open, reportPath });
     const status = updated.status!;

@@ -77,8 +77,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   await rm(options.dir, { recursive: true, force: true });
   await mkdir(options.dir, { recursive: true });
 
-  // The log as a job would see it at the end of the last day: later labels have not arrived.
-  const rows = [...generateInferenceLog({ seed: options.seed ?? 7, days, rowsPerDay, incidents })];
+  // Labels arrive days late; the demo reads the log a month after its end so every window has
+  // its labels and the only story is the incident (late-label recomputation is not modelled).
+  const asOf = new Date(Date.parse(DEFAULT_START) + (days + 30) * DAY_MS);
+  const rows = [...generateInferenceLog({ seed: options.seed ?? 7, days, rowsPerDay, incidents, asOf })];
   options.onProgress?.({ phase: 'generate', rows: rows.length, days, incidents });
   const logPath = join(options.dir, 'inference-log.jsonl');
   const monitorPath = join(options.dir, 'monitor.yaml');

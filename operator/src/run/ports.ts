@@ -92,6 +92,11 @@ export interface RunDeps {
   alerts?: AlertPort;
   status: StatusPort;
   clock: () => Date;
+  /**
+   * The clock of alert times (endsAt, resolves): Alertmanager compares them with its own clock,
+   * so a run replayed at another `clock` time still stamps alerts with the real time. Default: clock.
+   */
+  alertClock?: () => Date;
   logger: Logger;
   /** The default Alertmanager (spec.alerting.alertmanagerURL overrides it). */
   alertmanagerUrl?: string;

@@ -116,10 +116,11 @@ export async function runMonitor(monitor: ModelMonitor, deps: RunDeps): Promise<
   const target = monitor.spec.alerting?.alertmanagerURL || deps.alertmanagerUrl;
   if (outcome.ok && deps.alerts !== undefined && target !== undefined && target !== '') {
     const reportUrl = monitorReportUrl(deps.reportUrl, monitor);
+    const alertNow = deps.alertClock?.() ?? now;
     // Firing alerts live past the next scheduled run (and the operator re-sends them meanwhile).
-    const options = { now, endsAfterMs: 2 * step + 3_600_000, reportUrl };
+    const options = { now: alertNow, endsAfterMs: 2 * step + 3_600_000, reportUrl };
     alerts.firing = alertsForStatus(withStatus(monitor, status), options);
-    alerts.resolved = resolvedAlerts(alertsForStatus(monitor, options), alerts.firing, now);
+    alerts.resolved = resolvedAlerts(alertsForStatus(monitor, options), alerts.firing, alertNow);
     try {
       const batch = [...alerts.firing, ...alerts.resolved];
       if (batch.length > 0) await deps.alerts.post(target, batch);

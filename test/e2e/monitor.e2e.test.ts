@@ -1,0 +1,192 @@
+/**
+ * The product end to end (issue 5), on the real servers: a ModelMonitor is applied -> the
+ * operator (in-process, as its Deployment would run it) writes the CronJob -> the CronJob's
+ * container runs as a kubelet would (its args, its env, its ServiceAccount's token) -> InfluxDB
+ * holds the statistics -> `kubectl get mm` shows the health -> Alertmanager delivers the alert
+ * to a webhook, grouped by monitor -> a later run resolves it. Plus a healthy model, InfluxDB
+ * down during a run, and Alertmanager restarted with its storage wiped.
+ */
+import assert from 'node:assert/strict';
+import type { ModelMonitor } from '../../operator/src/api/types.js';
+import type { Incident } from '../../operator/src/synthetic/index.js';
+import type { RealServers, WebhookNotification } from '../harness/index.js';
+import {
+  JOB_IMAGE, applyMonitor, getJson, kubectlOk, newNamespace, servers, startTestOperator, testConfig, waitFor, type TestOperator,
+} from '../integration/operator/helpers.js';
+import { influxQuery, writeInferenceLog } from './influx-log.js';
+import { runCronJobOnce, type JobRun } from './kubelet.js';
+
+const DAY = 86_400_000;
+const today = Math.floor(Date.now() / DAY) * DAY;
+/** The log starts 60 days back and runs 5 days ahead, so later days' runs have their rows. */
+const logStart = today - 60 * DAY;
+const logDays = 65;
+/** As the CronJob would run on day `d` (0 = today) at its schedule, 02:15 UTC. */
+const runDay = (d: number): string => new Date(today + d * DAY + 2 * 3600_000 + 15 * 60_000).toISOString();
+/** The incident: from 3 days ago to the end of yesterday, purchase_amount is missing on half the rows. */
+const incidents: Incident[] = [{ kind: 'missing', feature: 'purchase_amount', rate: 0.5, fromDay: 57, toDay: 60 }];
+
+/** ALERTIGER_TEST_DETECTOR points the jobs at another detector directory (default: the pretrained one). */
+const detectorEnv: Record<string, string> = process.env.ALERTIGER_TEST_DETECTOR ? { ALERTIGER_DETECTOR: process.env.ALERTIGER_TEST_DETECTOR } : {};
+
+const SICK = 'feed-ranker';
+const HEALTHY = 'fraud-score';
+const REPORT_BASE = 'http://alertiger.example:8080';
+
+function spec(model: string): Record<string, unknown> {
+  return {
+    model: { name: model, version: 'v7' },
+    source: { influx: { database: 'models', measurement: 'inference_log', where: { model } } },
+    schema: { score: 'score', label: 'label', timestamp: 'ts', categorical: ['country', 'device', 'channel'], task: 'classification' },
+    granularity: '1d',
+    schedule: '15 2 * * *',
+    alerting: { labels: { team: 'growth' }, annotations: { runbook_url: 'https://runbooks.example/models' } },
+  };
+}
+
+describe('AlerTiger end to end (real kube-apiserver, InfluxDB, Alertmanager)', function () {
+  this.timeout(300_000);
+  let env: RealServers;
+  let ns: string;
+  let operator: TestOperator;
+  const runs: Array<{ what: string; run: JobRun }> = [];
+
+  async function job(monitor: string, what: string, extraEnv: Record<string, string> = {}): Promise<JobRun> {
+    const run = await runCronJobOnce(env, ns, `${monitor}-alertiger`, { ...detectorEnv, ...extraEnv });
+    runs.push({ what, run });
+    return run;
+  }
+  const explain = (run: JobRun): string => `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr.slice(-4000)}`;
+  const monitorStatus = async (name: string): Promise<NonNullable<ModelMonitor['status']>> =>
+    (await getJson<ModelMonitor>(['-n', ns, 'get', 'modelmonitor', name])).status ?? {};
+  const group = (name: string) => (n: WebhookNotification): boolean => n.groupLabels.namespace === ns && n.groupLabels.monitor === name;
+
+  before(async () => {
+    env = await servers();
+    ns = await newNamespace('e2e');
+    const rowsPerDay = 300;
+    // Labels arrive late; reading the log well after its end keeps label coverage steady, so the
+    // only story is the incident.
+    const asOf = new Date(logStart + (logDays + 30) * DAY);
+    await writeInferenceLog(env.influx.url, 'models', 'inference_log', { model: SICK }, { seed: 11, days: logDays, rowsPerDay, start: new Date(logStart), incidents, asOf });
+    await writeInferenceLog(env.influx.url, 'models', 'inference_log', { model: HEALTHY }, { seed: 12, days: logDays, rowsPerDay, start: new Date(logStart), asOf });
+    operator = await startTestOperator(testConfig([ns], { ALERTIGER_RESEND_INTERVAL: '3s' }), 'e2e');
+    await applyMonitor(ns, SICK, spec(SICK));
+    await applyMonitor(ns, HEALTHY, spec(HEALTHY));
+  });
+
+  after(async () => {
+    await operator?.running.stop();
+    for (const { what, run } of runs) process.stdout.write(`      job run (${what}): ${(run.durationMs / 1000).toFixed(1)} s, exit ${run.code}\n`);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    const all = await env.kube.kubectl(['-n', ns, 'get', 'modelmonitors,cronjobs,serviceaccounts,roles,rolebindings', '-o', 'yaml']);
+    process.stdout.write(`--- objects in ${ns}:\n${all.stdout.slice(0, 20_000)}\n--- last job stderr:\n${runs.at(-1)?.run.stderr.slice(-6000) ?? ''}\n`);
+  });
+
+  it('creates the CronJob that runs the monitor in job mode, owned by the monitor', async () => {
+    const cronJob = await waitFor('the CronJob', async () => {
+      const r = await env.kube.kubectl(['-n', ns, 'get', 'cronjob', `${SICK}-alertiger`, '-o', 'json']);
+      return r.code === 0 ? JSON.parse(r.stdout) as { metadata: { ownerReferences: Array<{ kind: string; name: string }> }; spec: { schedule: string; jobTemplate: { spec: { template: { spec: { containers: Array<{ image: string; args: string[] }> } } } } } } : undefined;
+    });
+    assert.equal(cronJob.spec.schedule, '15 2 * * *');
+    const container = cronJob.spec.jobTemplate.spec.template.spec.containers[0];
+    assert.equal(container.image, JOB_IMAGE);
+    assert.deepEqual(container.args, ['job', '--monitor', `${ns}/${SICK}`]);
+    assert.deepEqual(cronJob.metadata.ownerReferences.map((o) => [o.kind, o.name]), [['ModelMonitor', SICK]]);
+    await waitFor('the CronJob of the healthy model', async () => ((await env.kube.kubectl(['-n', ns, 'get', 'cronjob', `${HEALTHY}-alertiger`])).code === 0 ? true : undefined));
+  });
+
+  it('finds the incident, stores the statistics, shows Anomalous, and alerts through Alertmanager', async () => {
+    const run = await job(SICK, 'first run, 31-day backfill');
+    assert.equal(run.code, 0, explain(run));
+
+    const counted = await influxQuery(env.influx.url, 'alertiger', `SELECT count("missing_rate") FROM "model_health" WHERE "monitor" = '${SICK}' AND "namespace" = '${ns}' AND "subject" = 'purchase_amount'`);
+    assert.equal(counted[0]?.values[0]?.[1], 31, 'the first run backfills 28 + 3 windows of statistics');
+
+    const status = await monitorStatus(SICK);
+    assert.equal(status.health, 'Anomalous', JSON.stringify(status, null, 1));
+    assert.ok((status.anomalyCount ?? 0) >= 1);
+    assert.ok(status.anomalies?.some((a) => a.subject === 'purchase_amount' && a.statistic === 'missing_rate'), JSON.stringify(status.anomalies, null, 1));
+    assert.equal(status.lastWindowEnd, new Date(today).toISOString());
+    const types = (status.conditions ?? []).map((c) => `${c.type}=${c.status}`);
+    assert.ok(types.includes('Healthy=False') && types.includes('LastRunSucceeded=True') && types.includes('Ready=True'), types.join(' '));
+
+    const table = await kubectlOk(['-n', ns, 'get', 'mm', SICK]);
+    assert.match(table.split('\n')[0], /^NAME\s+MODEL\s+HEALTH\s+ANOMALIES\s+LAST RUN\s+AGE/);
+    assert.match(table.split('\n')[1], new RegExp(`^${SICK}\\s+${SICK}\\s+Anomalous\\s+${status.anomalyCount}\\s`));
+
+    const notified = await env.alertmanager.webhook.waitFor((n) => group(SICK)(n) && n.status === 'firing');
+    const alert = notified.alerts.find((a) => a.labels.subject === 'purchase_amount' && a.labels.statistic === 'missing_rate');
+    assert.ok(alert !== undefined, JSON.stringify(notified.alerts.map((a) => a.labels)));
+    assert.deepEqual({ ...alert.labels, severity: undefined }, {
+      alertname: 'ModelHealthAnomaly', namespace: ns, monitor: SICK, model: SICK, model_version: 'v7',
+      category: 'feature', subject: 'purchase_amount', statistic: 'missing_rate', team: 'growth', severity: undefined,
+    });
+    assert.match(alert.labels.severity, /^(warning|critical)$/);
+    assert.equal(alert.annotations.report_url, `${REPORT_BASE}/monitors/${ns}/${SICK}`);
+    assert.equal(alert.annotations.runbook_url, 'https://runbooks.example/models');
+    assert.match(alert.annotations.summary, /purchase_amount: missing_rate is 0\.\d+, expected 0\.0\d+/);
+    assert.match(alert.annotations.description, /within \[/);
+    assert.equal(alert.startsAt.slice(0, 10), new Date(today - 3 * DAY).toISOString().slice(0, 10));
+  });
+
+  it('restores the open alert after Alertmanager restarts with its storage wiped', async () => {
+    await env.alertmanager.restart({ wipe: true });
+    const active = await waitFor('the alert to be active again', async () => {
+      const res = await fetch(`${env.alertmanager.url}/api/v2/alerts?filter=${encodeURIComponent(`monitor="${SICK}"`)}&filter=${encodeURIComponent(`namespace="${ns}"`)}`);
+      const alerts = (await res.json()) as Array<{ labels: Record<string, string>; status: { state: string } }>;
+      return alerts.some((a) => a.labels.subject === 'purchase_amount' && a.status.state === 'active') ? alerts : undefined;
+    }, 30_000, 500);
+    assert.ok(active.length >= 1);
+  });
+
+  it('resolves the alert when a later run finds the incident over', async () => {
+    env.alertmanager.webhook.clear();
+    const run = await job(SICK, 'next day, incident over', { ALERTIGER_NOW: runDay(1) });
+    assert.equal(run.code, 0, explain(run));
+    const status = await monitorStatus(SICK);
+    assert.equal(status.health, 'Healthy', JSON.stringify(status, null, 1));
+    assert.equal(status.anomalyCount, 0);
+    const resolved = await env.alertmanager.webhook.waitFor((n) => group(SICK)(n) && n.status === 'resolved');
+    assert.ok(resolved.alerts.some((a) => a.labels.subject === 'purchase_amount' && a.status === 'resolved'));
+  });
+
+  it('raises nothing for a healthy model', async () => {
+    const run = await job(HEALTHY, 'healthy model, first run');
+    assert.equal(run.code, 0, explain(run));
+    const status = await monitorStatus(HEALTHY);
+    assert.equal(status.health, 'Healthy', JSON.stringify(status.anomalies, null, 1));
+    assert.equal(status.anomalyCount, 0);
+    await new Promise((r) => setTimeout(r, 4000)); // past the harness route's group_wait
+    assert.deepEqual(env.alertmanager.webhook.received.filter(group(HEALTHY)), []);
+  });
+
+  it('fails a run with a clear condition while InfluxDB is down, and the next run catches up every window', async () => {
+    await env.influx.stop();
+    let failed: JobRun;
+    try {
+      failed = await job(HEALTHY, 'InfluxDB down', { ALERTIGER_NOW: runDay(1) });
+    } finally {
+      await env.influx.start();
+    }
+    assert.equal(failed.code, 1, explain(failed));
+    const down = await monitorStatus(HEALTHY);
+    assert.equal(down.health, 'Failed');
+    assert.equal(down.lastWindowEnd, new Date(today).toISOString(), 'the window marker does not move');
+    const cond = down.conditions?.find((c) => c.type === 'LastRunSucceeded');
+    assert.equal(cond?.status, 'False');
+    assert.match(cond?.reason ?? '', /^(Source|Influx)Unavailable$/);
+    assert.ok(cond?.message.includes(env.influx.url), cond?.message);
+
+    const caughtUp = await job(HEALTHY, 'InfluxDB back, catch-up of 2 windows', { ALERTIGER_NOW: runDay(2) });
+    assert.equal(caughtUp.code, 0, explain(caughtUp));
+    const after = await monitorStatus(HEALTHY);
+    assert.equal(after.health, 'Healthy');
+    assert.equal(after.lastWindowEnd, new Date(today + 2 * DAY).toISOString());
+    const counted = await influxQuery(env.influx.url, 'alertiger', `SELECT count("traffic") FROM "model_health" WHERE "monitor" = '${HEALTHY}' AND "namespace" = '${ns}' AND "category" = 'score'`);
+    assert.equal(counted[0]?.values[0]?.[1], 33, 'no window lost: 31 backfilled + the missed one + the new one');
+  });
+});
