@@ -38,7 +38,9 @@ export function createApp(options: ServerOptions): express.Express {
     else res.status(503).type('text/plain').send(`not ready: ${reason}\n`);
   });
   app.get('/metrics', async (_req, res) => {
-    res.type(options.registry.contentType).send(await options.registry.metrics());
+    // Exactly prom-client's content type: express's res.type() would add a charset first.
+    res.setHeader('Content-Type', options.registry.contentType);
+    res.end(await options.registry.metrics());
   });
   const report = async (req: Request<{ ns: string; name: string }>, res: Response): Promise<void> => {
     if (options.reportHandler === undefined) {
