@@ -55,6 +55,8 @@ export async function run(args: string[]): Promise<number> {
   const reportPath = resolve(values.report ?? `${storeDir}/report-${monitor.metadata.namespace}-${monitor.metadata.name}.html`);
   const timestamp = monitor.spec.schema?.timestamp ?? 'ts';
   const open = (): Promise<RowSource> => openFileSource({ path: file.path, format: file.format }, { timestamp });
+  // Opening resolves the path or glob, so a missing log is refused here, before any run is recorded.
+  await open();
   const now = values.now !== undefined ? parseNow(values.now) : await defaultNow(open, monitor);
 
   const { loadDetector } = await import('../detector/detector.js');
