@@ -13,6 +13,8 @@ import type { RealServers, WebhookNotification } from '../harness/index.js';
 import {
   JOB_IMAGE, applyMonitor, getJson, kubectlOk, newNamespace, servers, startTestOperator, testConfig, waitFor, type TestOperator,
 } from '../integration/operator/helpers.js';
+import { silentLogger } from '../../operator/src/log.js';
+import { influxReportHandler } from '../../operator/src/run/report-page.js';
 import { influxQuery, writeInferenceLog } from './influx-log.js';
 import { runCronJobOnce, type JobRun } from './kubelet.js';
 
@@ -113,6 +115,13 @@ describe('AlerTiger end to end (real kube-apiserver, InfluxDB, Alertmanager)', f
     assert.equal(status.lastWindowEnd, new Date(today).toISOString());
     const types = (status.conditions ?? []).map((c) => `${c.type}=${c.status}`);
     assert.ok(types.includes('Healthy=False') && types.includes('LastRunSucceeded=True') && types.includes('Ready=True'), types.join(' '));
+    // Server-side apply: the job owns its fields, the operator keeps Ready and cronJobName.
+    const managed = (await getJson<{ metadata: { managedFields: Array<{ manager: string; operation: string; subresource?: string; fieldsV1: unknown }> } }>(['-n', ns, 'get', 'modelmonitor', SICK, '--show-managed-fields'])).metadata.managedFields;
+    const jobFields = JSON.stringify(managed.find((m) => m.manager === 'alertiger-job' && m.subresource === 'status')?.fieldsV1 ?? {});
+    assert.match(jobFields, /"f:health"/);
+    assert.match(jobFields, /"k:\{\\"type\\":\\"LastRunSucceeded\\"\}"/);
+    assert.doesNotMatch(jobFields, /Ready|cronJobName/);
+    assert.equal(status.cronJobName, `${SICK}-alertiger`);
 
     const table = await kubectlOk(['-n', ns, 'get', 'mm', SICK]);
     assert.match(table.split('\n')[0], /^NAME\s+MODEL\s+HEALTH\s+ANOMALIES\s+LAST RUN\s+AGE/);
@@ -131,6 +140,17 @@ describe('AlerTiger end to end (real kube-apiserver, InfluxDB, Alertmanager)', f
     assert.match(alert.annotations.summary, /purchase_amount: missing_rate is 0\.\d+, expected 0\.0\d+/);
     assert.match(alert.annotations.description, /within \[/);
     assert.equal(alert.startsAt.slice(0, 10), new Date(today - 3 * DAY).toISOString().slice(0, 10));
+  });
+
+  it('serves the report page linked from the alert, from the status and InfluxDB', async () => {
+    const monitor = await getJson<ModelMonitor>(['-n', ns, 'get', 'modelmonitor', SICK]);
+    let body = '';
+    let code = 0;
+    const res = { status: (c: number) => ((code = c), res), type: () => res, send: (b: string) => ((body = b), res) };
+    await influxReportHandler({ influxUrl: env.influx.url, influxDatabase: 'alertiger', log: silentLogger })({ namespace: ns, name: SICK, monitor }, {} as never, res as never);
+    assert.equal(code, 200, body);
+    assert.match(body, /purchase_amount/);
+    assert.match(body, /<svg/);
   });
 
   it('restores the open alert after Alertmanager restarts with its storage wiped', async () => {

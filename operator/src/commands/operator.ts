@@ -6,6 +6,7 @@ import { helpFor, identityOf, loadOperatorConfig } from '../config.js';
 import { startOperator } from '../controller/start.js';
 import { ClientNodePort, loadKubeConfig } from '../k8s/client.js';
 import { createLogger } from '../log.js';
+import { influxReportHandler } from '../run/report-page.js';
 
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -15,7 +16,9 @@ export async function run(args: string[]): Promise<number> {
   const config = loadOperatorConfig(args, process.env);
   const log = createLogger({ context: { component: 'operator' } });
   const port = new ClientNodePort(loadKubeConfig(config.kubeconfig), { log });
-  const operator = await startOperator(config, { port, log, identity: identityOf(config) });
+  // The report page linked from every alert: status from the cache, series from InfluxDB.
+  const reportHandler = influxReportHandler({ influxUrl: config.influxUrl, influxDatabase: config.influxDatabase, log });
+  const operator = await startOperator(config, { port, log, identity: identityOf(config), reportHandler });
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string): void => {
       log.info('Shutting down', { signal });
