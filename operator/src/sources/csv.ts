@@ -5,9 +5,9 @@
  * are missing, a number is a number, inf/Infinity (signed) is infinite, anything else a string
  * (so "NA", a country code, stays a string).
  */
-import { parseTimestamp } from './timestamp.js';
+import { ColumnarBatch } from './columnar.js';
 import type { LineBatch } from './lines.js';
-import type { CorruptLine, Row, RowBatch } from './types.js';
+import type { CorruptLine, RowBatch } from './types.js';
 import type { ParseOptions } from './jsonl.js';
 
 interface Pending {
@@ -16,7 +16,17 @@ interface Pending {
   line: number;
 }
 
-/** Stateful: holds the header and a record left open across batches by a quoted line break. */
+/** A batch being built: typed cells column by column, and the line of each record. */
+interface Building {
+  columns: unknown[][];
+  lines: number[];
+  corrupt: CorruptLine[];
+}
+
+/**
+ * Stateful: holds the header and a record left open across batches by a quoted line break.
+ * Batches come out as columns (see columnar.ts): no object per row unless a consumer asks.
+ */
 export class CsvParser {
   private header: string[] | undefined;
   private pending: Pending | undefined;
@@ -24,7 +34,7 @@ export class CsvParser {
   constructor(private readonly options: ParseOptions) {}
 
   parse(batch: LineBatch): RowBatch {
-    const out: RowBatch = { rows: [], corrupt: [] };
+    const out: Building = { columns: (this.header ?? []).map(() => []), lines: [], corrupt: [] };
     for (let i = 0; i < batch.lines.length; i++) {
       const text = batch.lines[i];
       const line = batch.first + i;
@@ -51,7 +61,9 @@ export class CsvParser {
       }
       this.record(cells, first, out);
     }
-    return out;
+    const names = this.header ?? [];
+    const length = out.lines.length;
+    return new ColumnarBatch({ names, data: out.columns, length, firstLine: out.lines[0] ?? batch.first, lines: out.lines, file: this.options.file }, this.options.timestamp, out.corrupt);
   }
 
   /** Call at the end of the stream: an unclosed quote is a corrupt line. */
@@ -62,22 +74,19 @@ export class CsvParser {
     return [c];
   }
 
-  private record(cells: string[], line: number, out: RowBatch): void {
+  private record(cells: string[], line: number, out: Building): void {
     const header = this.header;
     if (header === undefined) {
       this.header = cells.map((c) => c.trim());
+      out.columns = this.header.map(() => []);
       return;
     }
     if (cells.length !== header.length) {
       out.corrupt.push(this.corruptLine(line, `expected ${header.length} columns, got ${cells.length}`));
       return;
     }
-    const fields: Record<string, unknown> = {};
-    for (let j = 0; j < header.length; j++) fields[header[j]] = typeCell(cells[j]);
-    const row: Row = { line, fields };
-    if (this.options.timestamp !== undefined) row.ts = parseTimestamp(fields[this.options.timestamp]);
-    if (this.options.file !== undefined) row.file = this.options.file;
-    out.rows.push(row);
+    for (let j = 0; j < cells.length; j++) out.columns[j].push(typeCell(cells[j]));
+    out.lines.push(line);
   }
 
   private corruptLine(line: number, reason: string): CorruptLine {

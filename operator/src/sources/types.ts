@@ -30,8 +30,10 @@ export interface ColumnarRows {
   names: string[];
   data: ArrayLike<unknown>[];
   length: number;
-  /** Row number of the first row (1-based). */
+  /** Row number of the first row (1-based); rows follow one another unless `lines` is set. */
   firstLine: number;
+  /** The line number of each row, when they do not follow one another (CSV). */
+  lines?: number[];
   file?: string;
 }
 

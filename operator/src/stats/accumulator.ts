@@ -160,7 +160,7 @@ export class StatsAccumulator {
         for (let i = start; i < start + take; i++) {
           const fields: Record<string, unknown> = {};
           for (let j = 0; j < c.names.length; j++) fields[c.names[j]] = c.data[j][i];
-          this.addFields(fields, c.firstLine + i, c.file);
+          this.addFields(fields, c.lines?.[i] ?? c.firstLine + i, c.file);
         }
       }
       start += take;
@@ -173,8 +173,20 @@ export class StatsAccumulator {
     for (let j = 0; j < slots.length; j++) {
       const slot = slots[j];
       const data = c.data[j];
-      if (this.kinds[slot] === NUMERIC && data instanceof Float64Array) {
+      const kind = this.kinds[slot];
+      if (kind === NUMERIC && data instanceof Float64Array) {
         this.numericColumns[slot].set(data.subarray(start, start + take), base);
+        continue;
+      }
+      if (kind === NUMERIC || kind === CATEGORICAL) {
+        // The common cells inline: a number in a numeric column, a string in a categorical one.
+        const column = kind === NUMERIC ? this.numericColumns[slot] : this.categoricalColumns[slot];
+        const plain = kind === NUMERIC ? 'number' : 'string';
+        for (let i = 0; i < take; i++) {
+          const v = data[start + i];
+          if (typeof v === plain && v !== '') column[base + i] = v as never;
+          else if (v !== null && v !== undefined && !this.stage(slot, base + i, v)) return false;
+        }
         continue;
       }
       for (let i = 0; i < take; i++) {

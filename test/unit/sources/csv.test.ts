@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { CsvParser, typeCell } from '../../../operator/src/sources/csv.js';
+import type { CorruptLine, Row } from '../../../operator/src/sources/types.js';
 
-function parse(lines: string[]): ReturnType<CsvParser['parse']> & { tail: ReturnType<CsvParser['end']> } {
+function parse(lines: string[]): { rows: Row[]; corrupt: CorruptLine[]; tail: CorruptLine[] } {
   const p = new CsvParser({});
   const out = p.parse({ first: 1, lines });
-  return { ...out, tail: p.end() };
+  return { rows: out.rows, corrupt: out.corrupt, tail: p.end() };
 }
 
 describe('CsvParser', () => {
@@ -35,6 +36,7 @@ describe('CsvParser', () => {
     p.parse({ first: 1, lines: ['t,v'] });
     const out = p.parse({ first: 2, lines: ['1700000000,7'] });
     assert.deepEqual(out.rows, [{ line: 2, fields: { t: 1700000000, v: 7 }, ts: 1700000000000, file: 'x.csv' }]);
+    assert.deepEqual(out.columns?.data, [[1700000000], [7]]);
   });
 });
 
