@@ -1,0 +1,71 @@
+/**
+ * The shape of the detector's input per granularity (design.md §6).
+ *
+ * Daily (the method as published): a window of the previous 28 days, the last 3 dropped
+ * (recent-value omission) so 25 values feed the network; the weekday of the target day as a
+ * 7-way one-hot; irregularity from week-over-week (lag 7) differences.
+ *
+ * Hourly (this product's extension): a window of 7 whole days = 168 hourly values, the last 3
+ * hours dropped so 165 values remain; the target's weekday (7) and hour of day (24) as one-hots;
+ * irregularity from day-over-day (lag 24) differences, because the day is the dominant season
+ * of hourly statistics and a week-over-week lag would need a two-week window.
+ *
+ * Calendar features are taken in UTC from the point's timestamp.
+ */
+import type { Granularity } from '../api/types.js';
+
+export interface GranularitySpec {
+  granularity: Granularity;
+  /** Spacing of the series in milliseconds. */
+  stepMs: number;
+  /** Points of history before the target (the window). */
+  window: number;
+  /** Most recent history points dropped before the network sees the window. */
+  omit: number;
+  /** Lag of the seasonal differences behind the irregularity score. */
+  seasonLag: number;
+  /** Whether the hour of day is an auxiliary input (hourly series). */
+  hourOfDay: boolean;
+}
+
+export const DAY_MS = 86_400_000;
+export const HOUR_MS = 3_600_000;
+
+export const DAILY: GranularitySpec = {
+  granularity: '1d',
+  stepMs: DAY_MS,
+  window: 28,
+  omit: 3,
+  seasonLag: 7,
+  hourOfDay: false,
+};
+
+export const HOURLY: GranularitySpec = {
+  granularity: '1h',
+  stepMs: HOUR_MS,
+  window: 168,
+  omit: 3,
+  seasonLag: 24,
+  hourOfDay: true,
+};
+
+export const SPECS: Record<Granularity, GranularitySpec> = { '1d': DAILY, '1h': HOURLY };
+
+/** Values the network sees per point: the window without the omitted recent values. */
+export function historyLength(spec: GranularitySpec): number {
+  return spec.window - spec.omit;
+}
+
+/** Width of the calendar one-hot block: weekday, plus hour of day for hourly series. */
+export function auxLength(spec: GranularitySpec): number {
+  return 7 + (spec.hourOfDay ? 24 : 0);
+}
+
+/** Width of the stage-2 input: three deviation features plus the calendar one-hots. */
+export function stage2InputLength(spec: GranularitySpec): number {
+  return 3 + auxLength(spec);
+}
+
+export function isGranularity(value: string): value is Granularity {
+  return value === '1d' || value === '1h';
+}
