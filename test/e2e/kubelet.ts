@@ -77,7 +77,14 @@ async function serviceAccountKubeconfig(env: RealServers, namespace: string, ser
  * Runs the CronJob's container once. `extraEnv` adds variables a test needs on top of the pod's
  * (e.g. ALERTIGER_NOW to run as the CronJob would on a later day).
  */
-export async function runCronJobOnce(env: RealServers, namespace: string, cronJob: string, extraEnv: Record<string, string> = {}): Promise<JobRun> {
+export async function runCronJobOnce(
+  env: RealServers,
+  namespace: string,
+  cronJob: string,
+  extraEnv: Record<string, string> = {},
+  /** Sees the job's log (stderr) as it is written, e.g. to break something mid-run. */
+  onLog?: (text: string) => void,
+): Promise<JobRun> {
   const pod = await podTemplate(env, namespace, cronJob);
   const container = pod.containers[0];
   const vars = await resolveEnv(env, namespace, container.env ?? []);
@@ -92,7 +99,10 @@ export async function runCronJobOnce(env: RealServers, namespace: string, cronJo
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      onLog?.(stderr);
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, durationMs: Date.now() - started, args }));
   });

@@ -33,6 +33,7 @@ const detectorEnv: Record<string, string> = process.env.ALERTIGER_TEST_DETECTOR 
 
 const SICK = 'feed-ranker';
 const HEALTHY = 'fraud-score';
+const OUTAGE = 'churn-model';
 const REPORT_BASE = 'http://alertiger.example:8080';
 
 function spec(model: string): Record<string, unknown> {
@@ -53,8 +54,8 @@ describe('AlerTiger end to end (real kube-apiserver, InfluxDB, Alertmanager)', f
   let operator: TestOperator;
   const runs: Array<{ what: string; run: JobRun }> = [];
 
-  async function job(monitor: string, what: string, extraEnv: Record<string, string> = {}): Promise<JobRun> {
-    const run = await runCronJobOnce(env, ns, `${monitor}-alertiger`, { ...detectorEnv, ...extraEnv });
+  async function job(monitor: string, what: string, extraEnv: Record<string, string> = {}, onLog?: (text: string) => void): Promise<JobRun> {
+    const run = await runCronJobOnce(env, ns, `${monitor}-alertiger`, { ...detectorEnv, ...extraEnv }, onLog);
     runs.push({ what, run });
     return run;
   }
@@ -72,9 +73,11 @@ describe('AlerTiger end to end (real kube-apiserver, InfluxDB, Alertmanager)', f
     const asOf = new Date(logStart + (logDays + 30) * DAY);
     await writeInferenceLog(env.influx.url, 'models', 'inference_log', { model: SICK }, { seed: 11, days: logDays, rowsPerDay, start: new Date(logStart), incidents, asOf });
     await writeInferenceLog(env.influx.url, 'models', 'inference_log', { model: HEALTHY }, { seed: 12, days: logDays, rowsPerDay, start: new Date(logStart), asOf });
+    await writeInferenceLog(env.influx.url, 'models', 'inference_log', { model: OUTAGE }, { seed: 13, days: logDays, rowsPerDay, start: new Date(logStart), asOf });
     operator = await startTestOperator(testConfig([ns], { ALERTIGER_RESEND_INTERVAL: '3s' }), 'e2e');
     await applyMonitor(ns, SICK, spec(SICK));
     await applyMonitor(ns, HEALTHY, spec(HEALTHY));
+    await applyMonitor(ns, OUTAGE, spec(OUTAGE));
   });
 
   after(async () => {
@@ -208,5 +211,32 @@ describe('AlerTiger end to end (real kube-apiserver, InfluxDB, Alertmanager)', f
     assert.equal(after.lastWindowEnd, new Date(today + 2 * DAY).toISOString());
     const counted = await influxQuery(env.influx.url, 'alertiger', `SELECT count("traffic") FROM "model_health" WHERE "monitor" = '${HEALTHY}' AND "namespace" = '${ns}' AND "category" = 'score'`);
     assert.equal(counted[0]?.values[0]?.[1], 33, 'no window lost: 31 backfilled + the missed one + the new one');
+  });
+
+  it('fails a run when InfluxDB stops in the middle of it, and the next run stores every window', async () => {
+    await waitFor('the CronJob', async () => ((await env.kube.kubectl(['-n', ns, 'get', 'cronjob', `${OUTAGE}-alertiger`])).code === 0 ? true : undefined));
+    let stopping: Promise<void> | undefined;
+    let failed: JobRun;
+    try {
+      // The first run reads 31 days of the log page by page: stop InfluxDB as soon as it starts.
+      failed = await job(OUTAGE, 'InfluxDB stopped mid-run', {}, (log) => {
+        if (stopping === undefined && log.includes('"msg":"Run started"')) stopping = env.influx.stop();
+      });
+    } finally {
+      await stopping;
+      await env.influx.start();
+    }
+    assert.ok(stopping !== undefined, 'the run never started');
+    assert.equal(failed.code, 1, explain(failed));
+    const down = await monitorStatus(OUTAGE);
+    assert.equal(down.health, 'Failed');
+    assert.equal(down.lastWindowEnd, undefined);
+    assert.match(down.conditions?.find((c) => c.type === 'LastRunSucceeded')?.reason ?? '', /^(Source|Influx)Unavailable$/);
+
+    const retried = await job(OUTAGE, 'after the outage');
+    assert.equal(retried.code, 0, explain(retried));
+    assert.equal((await monitorStatus(OUTAGE)).health, 'Healthy');
+    const counted = await influxQuery(env.influx.url, 'alertiger', `SELECT count("traffic") FROM "model_health" WHERE "monitor" = '${OUTAGE}' AND "namespace" = '${ns}' AND "category" = 'score'`);
+    assert.equal(counted[0]?.values[0]?.[1], 31);
   });
 });
