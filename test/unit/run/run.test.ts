@@ -75,6 +75,15 @@ describe('runMonitor', () => {
     assert.deepEqual(d.alerts.posts, [], 'nothing to send for a healthy model');
   });
 
+  it('backfills 7 days and 3 hours of hourly windows on the first run of an hourly monitor', async () => {
+    const store = embeddedStore(dir, monitor(undefined, { granularity: '1h' }));
+    const stats = functionStatistics(values());
+    const result = await runMonitor(monitor(undefined, { granularity: '1h' }), deps(store, new Date(day(40) + 5 * 3600_000 + 60_000), stats));
+    assert.equal(result.plan.windows.length, 168 + 3);
+    assert.equal(result.plan.windows[1].start.getTime() - result.plan.windows[0].start.getTime(), 3600_000);
+    assert.equal(result.status.lastWindowEnd, new Date(day(40) + 5 * 3600_000).toISOString());
+  });
+
   it('keeps only windows from the first with rows on a first run', async () => {
     const store = embeddedStore(dir, monitor());
     const stats = functionStatistics(values(), (t) => (t < day(20) ? 0 : 100));
