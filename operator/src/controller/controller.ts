@@ -8,7 +8,7 @@
 import type { ModelMonitor } from '../api/types.js';
 import { AlertigerError, describeError, errorCode } from '../errors.js';
 import { CREDENTIAL_KEYS, type OperatorConfig } from '../config.js';
-import { childName, hashOf, MANAGED_SELECTOR, ownerMonitor, type JobTemplateConfig } from '../jobs/index.js';
+import { childName, fingerprint, hashOf, MANAGED_SELECTOR, ownerMonitor, type JobTemplateConfig } from '../jobs/index.js';
 import { isConflict } from '../k8s/errors.js';
 import type { Informer, KubePort } from '../k8s/port.js';
 import type { Timers } from '../k8s/informer.js';
@@ -19,7 +19,7 @@ import {
 import type { Logger } from '../log.js';
 import type { OperatorMetrics } from '../server/metrics.js';
 import type { AlertHooks } from './alerts.js';
-import { decide, type Credentials, type Observed, type Plan } from './decide.js';
+import { decide, type Credentials, type LiveChild, type Observed, type Plan } from './decide.js';
 import { buildEvent } from './events.js';
 import { WriteMemo } from './memo.js';
 import { WorkQueue } from './queue.js';
@@ -173,11 +173,18 @@ export class Controller {
     const { namespace, name } = splitKey(key);
     const monitor = this.monitors.get(namespace, name);
     const child = childName(name);
-    const children: Record<string, string | undefined> = {};
+    const children: Record<string, LiveChild | undefined> = {};
     for (const [kind, informer] of this.children) {
-      children[kind] = this.memo.effective(childId(kind, namespace, child), hashOf(informer.get(namespace, child)));
+      const live = informer.get(namespace, child);
+      const hash = this.memo.effective(childId(kind, namespace, child), hashOf(live));
+      // While the cache lags behind our own write, the write is the truth; otherwise the cached
+      // object is, including any edit made behind our back.
+      if (hash !== undefined) children[kind] = live !== undefined && hashOf(live) === hash ? { hash, fingerprint: fingerprint(live) } : { hash };
     }
-    if (this.credentials.state === 'ok') children[SECRET.kind] = this.memo.effective(childId(SECRET.kind, namespace, child), undefined);
+    if (this.credentials.state === 'ok') {
+      const hash = this.memo.effective(childId(SECRET.kind, namespace, child), undefined);
+      if (hash !== undefined) children[SECRET.kind] = { hash };
+    }
     const observed: Observed = { key, children, credentials: this.credentials };
     if (monitor !== undefined) {
       observed.monitor = monitor;

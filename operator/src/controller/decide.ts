@@ -6,7 +6,7 @@
  */
 import type { ModelMonitor } from '../api/types.js';
 import { validateSpec, withDefaults } from '../api/validate.js';
-import { buildChildren, childName, hashOf, type JobTemplateConfig } from '../jobs/index.js';
+import { buildChildren, childName, fingerprint, hashOf, type JobTemplateConfig } from '../jobs/index.js';
 import type { KubeObject } from '../k8s/types.js';
 import { EVENT_REASONS, type EventSpec } from './events.js';
 import {
@@ -25,11 +25,26 @@ export interface Observed {
   monitor?: ModelMonitor;
   /** The last version seen before deletion (to resolve its alerts). */
   lastKnown?: ModelMonitor;
-  /** Per child kind, the hash annotation of the live object (undefined: absent). */
-  children: Readonly<Record<string, string | undefined>>;
+  /** Per child kind, what the live object looks like (absent from the record: no object). */
+  children: Readonly<Record<string, LiveChild | undefined>>;
   /** Hash of the operator's status facts as last written (see status.ts), if known. */
   statusHash?: string;
   credentials: Credentials;
+}
+
+/**
+ * A live child as the decision needs it: its hash annotation, and the fingerprint of its
+ * significant fields (undefined when only our own recent write is known, not the object).
+ */
+export interface LiveChild {
+  hash: string | undefined;
+  fingerprint?: string;
+}
+
+/** True when the live child matches the built one: same input, and nobody edited it since. */
+export function childInSync(live: LiveChild | undefined, desired: KubeObject): boolean {
+  if (live === undefined || live.hash !== hashOf(desired)) return false;
+  return live.fingerprint === undefined || live.fingerprint === fingerprint(desired);
 }
 
 export interface DecideContext {
@@ -96,7 +111,7 @@ export function decide(observed: Observed, ctx: DecideContext): Plan {
     job: ctx.job,
     ...(observed.credentials.state === 'ok' ? { credentials: observed.credentials.data } : {}),
   });
-  const applies = children.filter((child) => observed.children[child.kind] !== hashOf(child));
+  const applies = children.filter((child) => !childInSync(observed.children[child.kind], child));
   const cronJob = children[children.length - 1]!;
   const events: EventSpec[] = [];
   if (applies.includes(cronJob)) {

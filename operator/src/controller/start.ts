@@ -45,6 +45,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps):
   const registry = deps.registry ?? new Registry();
   if (deps.registry === undefined) collectDefaultMetrics({ register: registry });
   const metrics = new OperatorMetrics(registry);
+  metrics.trackRequests(() => deps.port.stats());
   const alerts = deps.alerts ?? alertmanagerHooks({
     alertmanagerUrl: config.alertmanagerUrl, reportUrl: config.reportUrl, resendIntervalMs: config.resendInterval, log,
   });

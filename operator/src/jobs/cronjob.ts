@@ -35,8 +35,10 @@ export function buildCronJob(input: ChildrenInput): KubeObject {
     args: ['job', '--monitor', `${monitor.namespace}/${monitor.name}`],
     env: jobEnv(input),
     resources: job.resources,
+    // privileged is set (to false) so a server-side apply takes it back from anyone who set it.
     securityContext: {
       allowPrivilegeEscalation: false,
+      privileged: false,
       readOnlyRootFilesystem: true,
       runAsNonRoot: true,
       capabilities: { drop: ['ALL'] },

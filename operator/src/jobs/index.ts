@@ -11,6 +11,7 @@ export { childName, childLabels, FIELD_MANAGER, MANAGED_SELECTOR } from './names
 export { HASH_ANNOTATION, contentHash, hashOf, stableStringify, withHash } from './hash.js';
 export { ownerMonitor, ownerReference } from './owner.js';
 export { buildCronJob } from './cronjob.js';
+export { fingerprint } from './fingerprint.js';
 
 /**
  * The children in apply order: identity and rights first, the CronJob last, so a run never

@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Health } from '../api/types.js';
+import type { RequestStats } from '../k8s/port.js';
 
 export const METRIC_PREFIX = 'alertiger_';
 
@@ -19,9 +20,11 @@ export class OperatorMetrics {
   readonly monitorHealth: Gauge<'namespace' | 'monitor'>;
   readonly openAnomalies: Gauge<'namespace' | 'monitor'>;
   readonly isLeader: Gauge<never>;
+  private readonly registers: Registry[];
 
   constructor(registry: Registry) {
     const registers = [registry];
+    this.registers = registers;
     this.reconciles = new Counter({
       name: `${METRIC_PREFIX}reconciles_total`, help: 'Reconcile passes by result (synced, invalid, blocked, deleting, deleted, error).',
       labelNames: ['result'], registers,
@@ -50,6 +53,26 @@ export class OperatorMetrics {
   setMonitor(namespace: string, monitor: string, health: Health | undefined, openAnomalies: number | undefined): void {
     this.monitorHealth.set({ namespace, monitor }, HEALTH_VALUE[health ?? 'Unknown']);
     this.openAnomalies.set({ namespace, monitor }, openAnomalies ?? 0);
+  }
+
+  /**
+   * `alertiger_kube_requests_total{type}`: the API requests the operator made (read, list,
+   * watch, write, lease_write), read from the port's counters at scrape time.
+   */
+  trackRequests(stats: () => RequestStats): void {
+    new Counter({
+      name: `${METRIC_PREFIX}kube_requests_total`,
+      help: 'Requests to the Kubernetes API by type (read, list, watch, write, lease_write).',
+      labelNames: ['type'],
+      registers: this.registers,
+      collect() {
+        const s = stats();
+        this.reset();
+        for (const [type, value] of [['read', s.reads], ['list', s.lists], ['watch', s.watches], ['write', s.writes], ['lease_write', s.leaseWrites]] as const) {
+          this.inc({ type }, value);
+        }
+      },
+    });
   }
 
   /** Drops a deleted monitor's series, so the gauges count live monitors only. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ModelMonitor, ModelMonitorSpec, ModelMonitorStatus } from '../../../operator/src/api/types.js';
-import { decide, statusEvents, type DecideContext, type Observed } from '../../../operator/src/controller/decide.js';
-import { buildChildren, hashOf } from '../../../operator/src/jobs/index.js';
+import { decide, statusEvents, type DecideContext, type LiveChild, type Observed } from '../../../operator/src/controller/decide.js';
+import { buildChildren, fingerprint, hashOf } from '../../../operator/src/jobs/index.js';
 import { operatorStatusHash } from '../../../operator/src/controller/status.js';
 import { childrenInput } from '../jobs/fixtures.js';
 
@@ -19,13 +19,13 @@ function monitor(spec: Partial<ModelMonitorSpec> = {}, status?: ModelMonitorStat
 }
 
 /** The live children as the cache would show them after a pass over `m`. */
-function liveHashes(m: ModelMonitor, credentials?: Record<string, string>): Record<string, string | undefined> {
+function liveHashes(m: ModelMonitor, credentials?: Record<string, string>): Record<string, LiveChild> {
   const input = childrenInput({
     monitor: { name: m.metadata.name, namespace: m.metadata.namespace!, uid: m.metadata.uid! },
     spec: { schedule: m.spec.schedule ?? (m.spec.granularity === '1h' ? '5 * * * *' : '15 2 * * *'), suspend: m.spec.suspend ?? false, granularity: m.spec.granularity ?? '1d' },
     ...(credentials ? { credentials } : {}),
   });
-  return Object.fromEntries(buildChildren(input).map((o) => [o.kind, hashOf(o)]));
+  return Object.fromEntries(buildChildren(input).map((o) => [o.kind, { hash: hashOf(o), fingerprint: fingerprint(o) }]));
 }
 
 function readyStatus(m: ModelMonitor, reason = 'Reconciled', message = 'CronJob feed-ranker-alertiger is up to date'): ModelMonitorStatus {
@@ -37,7 +37,7 @@ function readyStatus(m: ModelMonitor, reason = 'Reconciled', message = 'CronJob 
   };
 }
 
-function observed(m: ModelMonitor | undefined, children: Record<string, string | undefined> = {}, extra: Partial<Observed> = {}): Observed {
+function observed(m: ModelMonitor | undefined, children: Record<string, LiveChild> = {}, extra: Partial<Observed> = {}): Observed {
   return { key: 'ml-prod/feed-ranker', children, credentials: { state: 'none' }, ...(m ? { monitor: m } : {}), ...extra };
 }
 
@@ -70,6 +70,21 @@ describe('decide', () => {
     assert.equal((plan.applies[0]!.spec as { schedule: string }).schedule, '0 4 * * *');
     assert.deepEqual(plan.events.map((e) => e.reason), ['CronJobUpdated']);
     assert.equal((plan.status?.status as ModelMonitorStatus).observedGeneration, 2);
+  });
+
+  it('puts right a CronJob edited behind its back (same hash, different fields)', () => {
+    const m = monitor();
+    const live = liveHashes(m);
+    const plan = decide(observed({ ...m, status: readyStatus(m) }, { ...live, CronJob: { hash: live.CronJob!.hash, fingerprint: 'edited' } }), ctx);
+    assert.deepEqual(plan.applies.map((o) => o.kind), ['CronJob']);
+    assert.deepEqual(plan.events.map((e) => e.reason), ['CronJobUpdated']);
+  });
+
+  it('trusts its own recent write when only the hash is known', () => {
+    const m = monitor();
+    const live = liveHashes(m);
+    const plan = decide(observed({ ...m, status: readyStatus(m) }, { ...live, CronJob: { hash: live.CronJob!.hash } }), ctx);
+    assert.deepEqual(plan.applies, []);
   });
 
   it('carries suspend to the CronJob and says so on Ready', () => {

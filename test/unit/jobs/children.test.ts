@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { buildChildren, buildCronJob, hashOf, HASH_ANNOTATION, withHash } from '../../../operator/src/jobs/index.js';
+import { buildChildren, buildCronJob, fingerprint, hashOf, HASH_ANNOTATION, withHash } from '../../../operator/src/jobs/index.js';
 import { assertGolden } from '../alerting/golden.js';
 import { childrenInput } from './fixtures.js';
 
@@ -75,5 +75,43 @@ describe('withHash', () => {
     const a = withHash(first);
     const b = withHash(second);
     assert.equal(hashOf(a), hashOf(b));
+  });
+});
+
+describe('fingerprint', () => {
+  type Live = Parameters<typeof fingerprint>[0] & { spec: { schedule: string; jobTemplate: { spec: { template: { spec: { containers: Record<string, unknown>[]; securityContext: Record<string, unknown> } } } } } };
+  const built = (): Live => JSON.parse(JSON.stringify(buildCronJob(childrenInput()))) as Live;
+
+  it('ignores what the API server adds to a live CronJob', () => {
+    const live = built();
+    const container = live.spec.jobTemplate.spec.template.spec.containers[0]!;
+    Object.assign(container, { terminationMessagePath: '/dev/termination-log', imagePullPolicy: 'IfNotPresent' });
+    Object.assign(live.spec, { successfulJobsHistoryLimit: 3 });
+    live.metadata = { ...live.metadata, resourceVersion: '42', uid: 'x' } as Live['metadata'];
+    assert.equal(fingerprint(live), fingerprint(built()));
+  });
+
+  it('ignores fields another client added that the operator does not set', () => {
+    const live = built();
+    live.spec.jobTemplate.spec.template.spec.containers.push({ name: 'sidecar', image: 'proxy' });
+    (live.spec.jobTemplate.spec.template.spec.containers[0]!.env as { name: string }[]).push({ name: 'HTTP_PROXY' });
+    assert.equal(fingerprint(live), fingerprint(built()));
+  });
+
+  it('sees an edited schedule, image or privilege', () => {
+    const schedule = built();
+    schedule.spec.schedule = '* * * * *';
+    const image = built();
+    image.spec.jobTemplate.spec.template.spec.containers[0]!.image = 'evil:latest';
+    const privileged = built();
+    (privileged.spec.jobTemplate.spec.template.spec.containers[0]!.securityContext as Record<string, unknown>).privileged = true;
+    for (const edited of [schedule, image, privileged]) assert.notEqual(fingerprint(edited), fingerprint(built()));
+  });
+
+  it("sees a rule added to the job's Role", () => {
+    const [, role] = buildChildren(childrenInput()) as unknown as Live[];
+    const edited = JSON.parse(JSON.stringify(role)) as Live & { rules: unknown[] };
+    edited.rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['get'] });
+    assert.notEqual(fingerprint(edited), fingerprint(role!));
   });
 });

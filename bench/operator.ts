@@ -1,0 +1,194 @@
+/**
+ * `npm run bench:operator`: the operator at scale against the real API server (issue 5).
+ *
+ * Starts the test harness's control plane, installs the CRD, creates N ModelMonitors (2,000 by
+ * default; --monitors or BENCH_MONITORS) spread over --namespaces namespaces, then starts the
+ * operator as its own process (`alertiger operator`, watching all namespaces) and measures:
+ *   converge_s            from operator start until every CronJob exists and every monitor's
+ *                         status says Ready=True for its current generation;
+ *   requests_per_monitor  API requests the operator made by then (its adapter's counts, from
+ *                         its /metrics: reads, lists, watches and writes; Lease renewals apart);
+ *   peak_rss_mb           the operator process's peak resident memory (VmHWM);
+ *   steady_writes         writes during a steady period after convergence (--steady-seconds,
+ *                         default 120), with the resync interval at 30 s so the period holds
+ *                         several full passes over every monitor; target 0.
+ * The operator keeps its default worker count and no API rate limit. The last line is JSON:
+ * {"monitors","converge_s","requests_per_monitor","peak_rss_mb","steady_writes"}.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { request } from 'node:https';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { realServers, stopRealServers } from '../test/harness/index.js';
+import { freePort } from '../test/harness/process.js';
+
+const { values } = parseArgs({
+  options: {
+    monitors: { type: 'string' },
+    namespaces: { type: 'string' },
+    'steady-seconds': { type: 'string' },
+    workers: { type: 'string' },
+  },
+});
+const N = Number(values.monitors ?? process.env.BENCH_MONITORS ?? 2000);
+const NAMESPACES = Number(values.namespaces ?? 10);
+const STEADY_S = Number(values['steady-seconds'] ?? process.env.BENCH_STEADY_SECONDS ?? 120);
+const cli = fileURLToPath(new URL('../operator/src/cli.js', import.meta.url));
+
+/** The repository root: the first folder above this file holding package.json. */
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+}
+const crd = join(repoRoot(), 'crds', 'modelmonitors.alertiger.io.yaml');
+
+const log = (msg: string): void => {
+  process.stderr.write(`[bench:operator ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+};
+
+interface Api {
+  call(method: string, path: string, body?: unknown, accept?: string): Promise<{ status: number; body: string }>;
+}
+
+function apiClient(url: string, ca: Buffer, token: string): Api {
+  return {
+    call: (method, path, body, accept = 'application/json') => new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = request(`${url}${path}`, {
+        method, ca,
+        headers: { authorization: `Bearer ${token}`, accept, ...(payload ? { 'content-type': 'application/json' } : {}) },
+      }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.end(payload);
+    }),
+  };
+}
+
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: limit }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+/** Peak resident set of a process, in MB (Linux VmHWM). */
+function peakRssMb(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+/** The operator's request counters from its /metrics. */
+async function requestCounts(metricsPort: number): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (const m of text.matchAll(/^alertiger_kube_requests_total\{type="(\w+)"\} (\d+)/gm)) counts[m[1]!] = Number(m[2]);
+  return counts;
+}
+
+interface Progress {
+  cronJobs: number;
+  ready: number;
+}
+
+async function progress(api: Api): Promise<Progress> {
+  const cj = await api.call('GET', '/apis/batch/v1/cronjobs?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dalertiger-operator',
+    undefined, 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1');
+  const mm = await api.call('GET', '/apis/alertiger.io/v1alpha1/modelmonitors');
+  const monitors = JSON.parse(mm.body) as { items: { metadata: { generation: number }; status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] } }[] };
+  const ready = monitors.items.filter((m) => m.status?.observedGeneration === m.metadata.generation &&
+    m.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+  return { cronJobs: ((JSON.parse(cj.body) as { items: unknown[] | null }).items ?? []).length, ready };
+}
+
+async function main(): Promise<void> {
+  const env = await realServers();
+  log(env.componentsLine);
+  const kube = env.kube;
+  const api = apiClient(kube.url, readFileSync(kube.caFile), kube.adminToken);
+  for (const args of [['apply', '-f', crd], ['wait', '--for', 'condition=established', '--timeout=60s', 'crd/modelmonitors.alertiger.io'], ['create', 'namespace', 'alertiger-system']]) {
+    const r = await kube.kubectl(args);
+    if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+  }
+  const namespaces = Array.from({ length: NAMESPACES }, (_, i) => `bench-${String(i).padStart(2, '0')}`);
+  for (const ns of namespaces) await api.call('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+
+  const created = Date.now();
+  const indexes = Array.from({ length: N }, (_, i) => i);
+  await mapLimit(indexes, 16, async (i) => {
+    const ns = namespaces[i % NAMESPACES]!;
+    const name = `model-${String(i).padStart(5, '0')}`;
+    const res = await api.call('POST', `/apis/alertiger.io/v1alpha1/namespaces/${ns}/modelmonitors`, {
+      apiVersion: 'alertiger.io/v1alpha1', kind: 'ModelMonitor', metadata: { name, namespace: ns },
+      spec: { model: { name }, source: { influx: { database: 'models', measurement: 'inference_log', where: { model: name } } }, granularity: i % 5 === 0 ? '1h' : '1d' },
+    });
+    if (res.status !== 201) throw new Error(`create ${ns}/${name}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+  });
+  log(`created ${N} ModelMonitors in ${NAMESPACES} namespaces in ${((Date.now() - created) / 1000).toFixed(1)} s`);
+
+  const metricsPort = await freePort();
+  const operatorEnv: Record<string, string> = {
+    KUBECONFIG: kube.kubeconfig,
+    ALERTIGER_INFLUX_URL: env.influx.url,
+    ALERTIGER_JOB_IMAGE: 'ghcr.io/alertiger/alertiger:bench',
+    ALERTIGER_OPERATOR_NAMESPACE: 'alertiger-system',
+    ALERTIGER_LISTEN: `127.0.0.1:${metricsPort}`,
+    ALERTIGER_RESYNC_INTERVAL: '30s',
+    ALERTIGER_POD_NAME: 'bench-operator',
+    ALERTIGER_LOG_LEVEL: 'warn',
+    ...(values.workers ? { ALERTIGER_WORKERS: values.workers } : {}),
+  };
+  const started = Date.now();
+  const operator: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e',
+    `const { main } = await import(${JSON.stringify(cli)}); process.exit(await main(['operator']));`], {
+    env: { ...process.env, ...operatorEnv }, stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  let convergeS = NaN;
+  try {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      if (operator.exitCode !== null) throw new Error(`the operator exited with code ${operator.exitCode}`);
+      const p = await progress(api);
+      if (p.cronJobs >= N && p.ready >= N) break;
+      if (Date.now() - started > 30 * 60_000) throw new Error(`not converged after 30 min: ${JSON.stringify(p)}`);
+      if ((Date.now() - started) % 10_000 < 1000) log(`t=${((Date.now() - started) / 1000).toFixed(0)} s: ${p.cronJobs} CronJobs, ${p.ready} Ready`);
+    }
+    convergeS = (Date.now() - started) / 1000;
+    const atConverge = await requestCounts(metricsPort);
+    const requests = (atConverge.read ?? 0) + (atConverge.list ?? 0) + (atConverge.watch ?? 0) + (atConverge.write ?? 0);
+    log(`converged in ${convergeS.toFixed(1)} s; requests ${JSON.stringify(atConverge)}`);
+
+    log(`steady state for ${STEADY_S} s (resync every 30 s)`);
+    await new Promise((r) => setTimeout(r, STEADY_S * 1000));
+    const afterSteady = await requestCounts(metricsPort);
+    const steadyWrites = (afterSteady.write ?? 0) - (atConverge.write ?? 0);
+    const leaseWrites = (afterSteady.lease_write ?? 0) - (atConverge.lease_write ?? 0);
+    const peak = peakRssMb(operator.pid!);
+    log(`steady: ${steadyWrites} writes, ${leaseWrites} Lease renewals; peak RSS ${peak.toFixed(0)} MB`);
+    operator.kill('SIGTERM');
+    await new Promise((r) => operator.once('exit', r));
+    process.stdout.write(JSON.stringify({
+      monitors: N,
+      converge_s: Number(convergeS.toFixed(1)),
+      requests_per_monitor: Number((requests / N).toFixed(2)),
+      peak_rss_mb: Number(peak.toFixed(0)),
+      steady_writes: steadyWrites,
+    }) + '\n');
+  } finally {
+    if (operator.exitCode === null) operator.kill('SIGKILL');
+    await stopRealServers();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:operator failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+  void stopRealServers();
+});

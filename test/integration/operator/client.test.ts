@@ -1,0 +1,87 @@
+/**
+ * The client-node adapter (KubePort) against the real API server: lists longer than one page
+ * arrive whole, server-side apply creates and then changes nothing, the status subresource is
+ * applied alone, 404 and 409 come back as coded errors, Secrets are created or replaced.
+ */
+import assert from 'node:assert/strict';
+import { ClientNodePort, loadKubeConfig } from '../../../operator/src/k8s/client.js';
+import { KubeApiError } from '../../../operator/src/k8s/errors.js';
+import { CRON_JOB, EVENT, MODEL_MONITOR, SECRET, type KubeObject } from '../../../operator/src/k8s/types.js';
+import { silentLogger } from '../../../operator/src/log.js';
+import { applyMonitor, getJson, monitorYaml, kubectlOk, newNamespace, servers } from './helpers.js';
+
+describe('ClientNodePort on a real API server', function () {
+  this.timeout(120_000);
+  let ns: string;
+  let port: ClientNodePort;
+
+  before(async () => {
+    const env = await servers();
+    ns = await newNamespace('op-client');
+    port = new ClientNodePort(loadKubeConfig(env.kube.kubeconfig), { log: silentLogger, pageSize: 5 });
+  });
+
+  it('lists every object across pages into the informer cache, and watches changes', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `m${i}`);
+    await kubectlOk(['apply', '-f', '-'], { input: names.map((n) => monitorYaml(ns, n)).join('---\n') });
+    const seen: string[] = [];
+    const informer = port.informer(MODEL_MONITOR, { namespaces: [ns] }, { upsert: (o) => seen.push(o.metadata.name) });
+    await informer.start();
+    try {
+      assert.equal(informer.synced(), true);
+      assert.deepEqual(informer.list().map((o) => o.metadata.name).sort(), [...names].sort());
+      assert.equal(informer.get(ns, 'm3')?.kind, 'ModelMonitor');
+      assert.equal(port.stats().lists, 3, 'three pages of five');
+      await applyMonitor(ns, 'late');
+      for (let i = 0; i < 50 && informer.get(ns, 'late') === undefined; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(informer.get(ns, 'late'), 'the watch delivered the new monitor');
+    } finally {
+      await informer.stop();
+    }
+  });
+
+  it('applies an object, and a second identical apply changes nothing', async () => {
+    const cronJob: KubeObject = {
+      apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'probe', namespace: ns },
+      spec: { schedule: '0 1 * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } } },
+    };
+    const first = await port.apply(cronJob);
+    const second = await port.apply(cronJob);
+    assert.equal(second.metadata.resourceVersion, first.metadata.resourceVersion);
+    const live = await port.get(CRON_JOB, ns, 'probe');
+    assert.equal((live?.spec as { schedule: string }).schedule, '0 1 * * *');
+    const managers = (await getJson<{ metadata: { managedFields: { manager: string; operation: string }[] } }>(['-n', ns, 'get', 'cronjob', 'probe', '--show-managed-fields'])).metadata.managedFields;
+    assert.deepEqual(managers.map((m) => [m.manager, m.operation]), [['alertiger-operator', 'Apply']]);
+  });
+
+  it('applies only the given status fields, beside another manager', async () => {
+    await applyMonitor(ns, 'status-probe');
+    const jobStatus = { apiVersion: 'alertiger.io/v1alpha1', kind: 'ModelMonitor', metadata: { name: 'status-probe', namespace: ns }, status: { health: 'Healthy', anomalyCount: 0 } };
+    await kubectlOk(['apply', '--server-side', '--field-manager=alertiger-job', '--subresource=status', '-f', '-'], { input: JSON.stringify(jobStatus) });
+    await port.applyStatus(MODEL_MONITOR, {
+      apiVersion: 'alertiger.io/v1alpha1', kind: 'ModelMonitor', metadata: { name: 'status-probe', namespace: ns },
+      status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True', reason: 'Reconciled', message: 'ok', lastTransitionTime: '2026-11-20T10:00:00Z' }] },
+    });
+    const live = await port.get<KubeObject & { status: Record<string, unknown> }>(MODEL_MONITOR, ns, 'status-probe');
+    assert.equal(live?.status.health, 'Healthy', "the job's fields survive");
+    assert.equal(live?.status.observedGeneration, 1);
+  });
+
+  it('returns undefined for a missing object and a coded 409 for a duplicate create', async () => {
+    assert.equal(await port.get(CRON_JOB, ns, 'missing'), undefined);
+    const event: KubeObject = {
+      apiVersion: 'v1', kind: 'Event', metadata: { name: 'probe.1', namespace: ns },
+      involvedObject: { kind: 'ModelMonitor', name: 'x', namespace: ns }, reason: 'Probe', message: 'probe', type: 'Normal',
+    };
+    await port.create(EVENT, event);
+    await assert.rejects(port.create(EVENT, event), (err: unknown) => err instanceof KubeApiError && err.status === 409 && err.code === 'Conflict');
+  });
+
+  it('creates a Secret, then replaces it', async () => {
+    const secret = (value: string): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'mirror', namespace: ns }, type: 'Opaque', data: { token: Buffer.from(value).toString('base64') } });
+    await port.createOrReplace(SECRET, secret('one'));
+    await port.createOrReplace(SECRET, secret('two'));
+    const live = await port.get<KubeObject & { data: Record<string, string> }>(SECRET, ns, 'mirror');
+    assert.equal(Buffer.from(live!.data.token!, 'base64').toString(), 'two');
+  });
+});
