@@ -11,7 +11,7 @@ import yaml from 'js-yaml';
 import type { ModelMonitor, ModelMonitorStatus } from '../api/types.js';
 import type { Logger } from '../log.js';
 import type { RowBatch, RowSource } from '../sources/types.js';
-import { DEFAULT_START, generateInferenceLog, writeJsonl, type Incident, type InferenceRow } from '../synthetic/index.js';
+import { generateInferenceLog, writeJsonl, type Incident, type InferenceRow } from '../synthetic/index.js';
 import type { ScoringDetector } from './detect.js';
 import { runLocally } from './local.js';
 import type { RunResult } from './run.js';
@@ -26,6 +26,8 @@ export interface DemoOptions {
   rowsPerDay?: number;
   seed?: number;
   onProgress?: (p: DemoProgress) => void;
+  /** The demo's present: the log ends the day before, the last run happens now. Default: the clock. */
+  now?: Date;
 }
 
 export type DemoProgress =
@@ -79,8 +81,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   // Labels arrive days late; the demo reads the log a month after its end so every window has
   // its labels and the only story is the incident (late-label recomputation is not modelled).
-  const asOf = new Date(Date.parse(DEFAULT_START) + (days + 30) * DAY_MS);
-  const rows = [...generateInferenceLog({ seed: options.seed ?? 7, days, rowsPerDay, incidents, asOf })];
+  // The log ends at the start of today, so the last run examines yesterday, as it would now.
+  const present = options.now ?? new Date();
+  const start = Math.floor(present.getTime() / DAY_MS) * DAY_MS - days * DAY_MS;
+  const asOf = new Date(start + (days + 30) * DAY_MS);
+  const rows = [...generateInferenceLog({ seed: options.seed ?? 7, days, rowsPerDay, start: new Date(start), incidents, asOf })];
   options.onProgress?.({ phase: 'generate', rows: rows.length, days, incidents });
   const logPath = join(options.dir, 'inference-log.jsonl');
   const monitorPath = join(options.dir, 'monitor.yaml');
@@ -89,7 +94,6 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   await writeFile(monitorPath, yaml.dump(monitor, { lineWidth: 120 }));
 
   const byDay = splitByDay(rows);
-  const start = Date.parse(DEFAULT_START);
   const storeDir = join(options.dir, 'store');
   const reportPath = join(options.dir, 'report.html');
   // The first run comes once a full detector window (28 days) and the 3 points the duration
@@ -99,7 +103,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   let last: Awaited<ReturnType<typeof runLocally>> | undefined;
   for (let i = 0; i < runs; i++) {
     const day = firstRunDay + i;
-    const now = new Date(start + day * DAY_MS + 2 * 3600_000 + 15 * 60_000);
+    // One run a day, the last one now, each examining the day before it.
+    const now = new Date(present.getTime() - (days - day) * DAY_MS);
     last = await runLocally(monitor, {
       storeDir,
       detector: options.detector,
@@ -114,7 +119,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     monitor: last!.monitor,
     status: last!.monitor.status!,
     created: last!.created,
-    now: new Date(start + days * DAY_MS + 2 * 3600_000 + 15 * 60_000),
+    now: new Date(present.getTime() + (last?.result.durationMs ?? 0)),
     runs,
     rows: rows.length,
     reportPath,
