@@ -9,7 +9,7 @@ import { withDefaults, type DefaultedSpec } from '../api/defaults.js';
 import type { ModelMonitor } from '../api/types.js';
 import { validateSpec } from '../api/validate.js';
 import { postAlerts } from '../alerting/client.js';
-import { loadJobConfig, type Credentials, type JobConfig } from '../config.js';
+import { helpFor, loadJobConfig, type Credentials, type JobConfig } from '../config.js';
 import { AlertigerError, describeError, errorCode } from '../errors.js';
 import { loadKubeConfig } from '../k8s/client.js';
 import { createLogger } from '../log.js';
@@ -21,6 +21,13 @@ import { sourceStatistics } from '../run/statistics.js';
 import { buildJobStatus } from '../run/status.js';
 
 export async function run(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write('Usage: alertiger job --monitor NAMESPACE/NAME [--now ISO] [--detector DIR] [options]\n\n' +
+      'One monitoring run of a ModelMonitor, as its CronJob calls it. Each option is a flag or the environment variable beside it:\n' +
+      `${helpFor('job')}\n  --now ISO, ALERTIGER_NOW            run as at that time (replay a missed window)\n` +
+      '  --detector DIR, ALERTIGER_DETECTOR  a detector directory from alertiger train (default: the pretrained one)\n');
+    return 0;
+  }
   const config = loadJobConfig(args, process.env);
   const { namespace, name } = config.monitor;
   const logger = createLogger().child({ monitor: `${namespace}/${name}` });
