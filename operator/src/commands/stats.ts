@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { AlertigerError } from '../errors.js';
-import { openFileSource, type FileFormat } from '../sources/index.js';
+import { openFileSource, type RowSource } from '../sources/index.js';
 import { StatsAccumulator, type StatsOptions } from '../stats/accumulator.js';
 import { parseReference, type Reference } from '../stats/reference.js';
 import { buildReference, windowResult } from '../stats/result.js';
@@ -84,7 +84,7 @@ export async function run(args: string[]): Promise<number> {
   return 0;
 }
 
-async function runWindowed(source: AsyncIterable<import('../sources/types.js').RowBatch>, options: StatsOptions, granularity: Granularity, reference: Reference | undefined): Promise<number> {
+async function runWindowed(source: RowSource, options: StatsOptions, granularity: Granularity, reference: Reference | undefined): Promise<number> {
   const acc = new WindowedAccumulator({ ...options, granularity });
   for await (const batch of source) acc.addBatch(batch);
   for (const { windowStart, summary } of acc.finish()) {
@@ -125,5 +125,3 @@ function number(value: string, flag: string): number {
 function list(value: string | undefined): string[] | undefined {
   return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
 }
-
-export type { FileFormat };

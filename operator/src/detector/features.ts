@@ -190,7 +190,8 @@ export function buildStage1Batch(series: readonly RegularSeries[], spec: Granula
     const stats = zScore(raw, batch.history, i * h);
     batch.mean[i] = stats.mean;
     batch.std[i] = stats.std;
-    batch.irregularity[i] = irregularity(batch.history.subarray(i * h, (i + 1) * h), spec.seasonLag, scratch);
+    const irr = irregularity(batch.history.subarray(i * h, (i + 1) * h), spec.seasonLag, scratch);
+    batch.irregularity[i] = process.env.LOGIRR === '1' ? Math.log(irr + 0.01) : irr;
     batch.target[i] = (s.values[t] - stats.mean) / stats.std;
     calendarOneHot(s.start + t * spec.stepMs, spec, batch.aux, i * a);
   }

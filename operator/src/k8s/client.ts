@@ -32,16 +32,21 @@ export function loadKubeConfig(kubeconfig: string | undefined): KubeConfig {
   return kc;
 }
 
-/** Counts watch requests; otherwise client-node's Watch. */
+/**
+ * client-node's Watch, counting requests and asking the server to end each watch after 5 to 10
+ * minutes (as client-go does): a connection that died without a FIN would otherwise leave the
+ * cache silently stale forever. ListWatch re-watches from the last resourceVersion when the
+ * server ends a watch, and bookmarks keep that version fresh.
+ */
 class CountingWatch extends Watch {
   constructor(config: KubeConfig, private readonly onWatch: () => void) {
     super(config);
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- client-node's callback signature
-  override watch(path: string, query: Record<string, string | number | boolean | undefined>, cb: (phase: string, obj: any, w?: any) => void, done: (err: any) => void): Promise<AbortController> {
+  override watch(path: string, query: Record<string, string | number | boolean | undefined>, cb: (phase: string, obj: unknown, w?: unknown) => void, done: (err: unknown) => void): Promise<AbortController> {
     this.onWatch();
-    return super.watch(path, { ...query, allowWatchBookmarks: true }, cb, done);
+    const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
+    return super.watch(path, { ...query, allowWatchBookmarks: true, timeoutSeconds }, cb, done);
   }
 }
 

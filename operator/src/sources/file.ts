@@ -49,7 +49,7 @@ export async function openFileSource(spec: FileSourceSpec, options: FileSourceOp
   try {
     paths = await expandGlob(spec.path);
   } catch (err) {
-    throw new AlertigerError('SourceInvalid', describeGlobError(spec.path, err), { cause: err });
+    throw new AlertigerError('SourceInvalid', err instanceof Error ? err.message : `bad path ${spec.path}`, { cause: err });
   }
   if (paths.length === 0) throw new AlertigerError('SourceNotFound', `no file matches ${spec.path}`);
   for (const p of paths) {
@@ -152,8 +152,4 @@ function causeText(err: unknown): string {
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
   const code = (cause as NodeJS.ErrnoException | undefined)?.code;
   return code ?? (cause instanceof Error ? cause.message : String(cause));
-}
-
-function describeGlobError(path: string, err: unknown): string {
-  return err instanceof Error ? err.message : `bad path ${path}`;
 }

@@ -4,15 +4,16 @@
  * Rows are staged column-wise in batches of 512 (a Float64Array per numeric field with NaN for
  * missing, an array per categorical field), then each column is summarised in one tight loop.
  * Staging also makes a corrupt row free to drop: its cells are cleared before anything is
- * counted. Field names are resolved by following the key order of earlier rows, so rows of the
- * same shape (the usual case, also with an optional field absent) cost a string comparison or
- * two per field, not a map lookup.
+ * counted. Field names are resolved through a small cache of row shapes, so rows shaped like an
+ * earlier one (the usual case, also with optional fields absent) cost a pointer comparison per
+ * field, not a map lookup.
  *
  * Field roles: the score, label and timestamp fields and those matching `exclude` are not
  * features. A feature is categorical when listed in `categorical`, else its first present value
  * decides: a number makes it numeric, a string or boolean categorical, an object or array is
  * not a feature (ignored). A string in a numeric feature (or score) makes the row corrupt.
  */
+import { compileGlob } from '../api/glob.js';
 import { WindowSummary } from './summary.js';
 import type { ColumnarRows, CorruptLine, Row, RowBatch } from '../sources/types.js';
 import { ScoreSummary, DEFAULT_THRESHOLD } from './score.js';
@@ -42,6 +43,8 @@ const CATEGORICAL = 2;
 const SCORE = 3;
 const LABEL = 4;
 const IGNORED = 5;
+/** Row shapes remembered; past that (a log whose every row differs) the cache starts over. */
+const MAX_SHAPES = 1024;
 const ROLE = ['feature', 'numeric feature', 'categorical feature', 'score', 'label', 'field'];
 
 export class StatsAccumulator {
@@ -58,10 +61,8 @@ export class StatsAccumulator {
   private readonly categoricalColumns: Array<Array<string | undefined>> = [];
   private readonly scores = new Float64Array(BATCH).fill(NaN);
   private readonly labels = new Float64Array(BATCH).fill(NaN);
-  /** The slot that followed each slot in the last row that had both (-1: none yet). */
-  private readonly nextSlot: number[] = [];
-  /** The slot of the first field of the last row. */
-  private firstSlot = -1;
+  /** Row shapes seen (key lists and their slots) by signature; cleared when it grows too big. */
+  private readonly shapes = new Map<number, Array<{ keys: string[]; slots: Int32Array }>>();
   private size = 0;
 
   constructor(readonly options: StatsOptions = {}) {
@@ -92,32 +93,53 @@ export class StatsAccumulator {
 
   /** Stages one row; returns false (and counts it corrupt) when a value has the wrong type. */
   addFields(fields: Record<string, unknown>, line: number, file?: string): boolean {
-    const r = this.size;
-    const names = this.names;
-    const next = this.nextSlot;
+    // Object.keys + Object.values run in native code: about twice as fast as for...in here.
+    const keys = Object.keys(fields);
+    const values = Object.values(fields);
+    const slots = this.slotsFor(keys);
     const kinds = this.kinds;
-    let prev = this.firstSlot;
-    for (const key in fields) {
-      // Guess the slot from the previous field's successor in earlier rows, or the one after
-      // it (a field absent from this row); fall back to the map.
-      let slot = prev < 0 ? this.firstSlot : next[prev];
-      if (slot < 0 || names[slot] !== key) {
-        const skip = slot < 0 ? -1 : next[slot];
-        if (skip >= 0 && names[skip] === key) {
-          slot = skip;
-        } else {
-          slot = this.slotOf(key);
-          if (prev < 0) this.firstSlot = slot;
-          else next[prev] = slot;
-        }
-      }
-      prev = slot;
-      const v = fields[key];
-      if (kinds[slot] !== IGNORED && !this.stage(slot, r, v)) return this.reject(r, line, file, key, v, ROLE[kinds[slot]]);
+    const numeric = this.numericColumns;
+    const r = this.size;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i];
+      const kind = kinds[slot];
+      const v = values[i];
+      if (kind === NUMERIC && typeof v === 'number') numeric[slot][r] = v;
+      else if (kind !== IGNORED && !this.stage(slot, r, v)) return this.reject(r, line, file, keys[i], v, ROLE[kinds[slot]]);
     }
     this.size = r + 1;
     if (this.size === BATCH) this.flush();
     return true;
+  }
+
+  /**
+   * The slots of a row's keys. Rows come in few shapes (the same fields, some optional ones
+   * absent): shapes are remembered under a cheap signature of their key lengths and confirmed
+   * by comparing keys (interned strings: pointer comparisons).
+   */
+  private slotsFor(keys: string[]): Int32Array {
+    let signature = keys.length;
+    for (let i = 0; i < keys.length; i++) signature = (Math.imul(signature, 31) + keys[i].length) | 0;
+    let shapes = this.shapes.get(signature);
+    if (shapes === undefined) {
+      if (this.shapes.size >= MAX_SHAPES) this.shapes.clear();
+      this.shapes.set(signature, shapes = []);
+    }
+    for (const shape of shapes) {
+      if (shape.keys.length !== keys.length) continue;
+      let same = true;
+      for (let i = 0; i < keys.length; i++) {
+        if (shape.keys[i] !== keys[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return shape.slots;
+    }
+    const slots = new Int32Array(keys.length);
+    for (let i = 0; i < keys.length; i++) slots[i] = this.slotOf(keys[i]);
+    shapes.push({ keys, slots });
+    return slots;
   }
 
   /** Stages one value of row r; false when it has the wrong type for the field's kind. */
@@ -246,7 +268,6 @@ export class StatsAccumulator {
     const slot = this.names.length;
     this.slots.set(key, slot);
     this.names.push(key);
-    this.nextSlot.push(-1);
     let kind = UNKNOWN;
     if (key === this.scoreField) kind = SCORE;
     else if (key === this.labelField) kind = LABEL;
@@ -305,8 +326,12 @@ function describeValue(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
 }
 
-/** One RegExp matching any of the glob patterns (`*` any run, `?` one character). */
+/** One RegExp matching any of the glob patterns (the syntax of api/glob.ts). */
 export function globsToRegExp(patterns: readonly string[]): RegExp {
-  const parts = patterns.map((p) => p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.'));
-  return new RegExp(`^(?:${parts.join('|')})$`);
+  const sources = patterns.map((p) => {
+    const compiled = compileGlob(p);
+    if (!compiled.ok) throw new RangeError(`exclude pattern "${p}" is not a valid glob: ${compiled.error}`);
+    return compiled.regex.source;
+  });
+  return new RegExp(sources.map((r) => `(?:${r})`).join('|'));
 }
