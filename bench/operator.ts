@@ -85,6 +85,12 @@ function peakRssMb(pid: number): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
+/** CPU seconds (user + system) a process has used (Linux /proc/PID/stat, in clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** The operator's request counters from its /metrics. */
 async function requestCounts(metricsPort: number): Promise<Record<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -163,7 +169,7 @@ async function main(): Promise<void> {
     convergeS = (Date.now() - started) / 1000;
     const atConverge = await requestCounts(metricsPort);
     const requests = (atConverge.read ?? 0) + (atConverge.list ?? 0) + (atConverge.watch ?? 0) + (atConverge.write ?? 0);
-    log(`converged in ${convergeS.toFixed(1)} s; requests ${JSON.stringify(atConverge)}`);
+    log(`converged in ${convergeS.toFixed(1)} s; operator CPU ${cpuSeconds(operator.pid!).toFixed(1)} s; requests ${JSON.stringify(atConverge)}`);
 
     log(`steady state for ${STEADY_S} s (resync every 30 s)`);
     await new Promise((r) => setTimeout(r, STEADY_S * 1000));
