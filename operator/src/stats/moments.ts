@@ -12,11 +12,11 @@ export function emptyMoments(): Moments {
   return { n: 0, mean: 0, m2: 0 };
 }
 
-/** Moments of the first n values, two-pass for accuracy. */
-export function momentsOf(values: Float64Array, n: number): Moments {
+/** Moments of the first n values, two-pass for accuracy (pass their sum if known already). */
+export function momentsOf(values: Float64Array, n: number, knownSum?: number): Moments {
   if (n === 0) return emptyMoments();
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += values[i];
+  let sum = knownSum ?? 0;
+  if (knownSum === undefined) for (let i = 0; i < n; i++) sum += values[i];
   const mean = sum / n;
   let m2 = 0;
   for (let i = 0; i < n; i++) {

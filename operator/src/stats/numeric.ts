@@ -48,12 +48,14 @@ export class NumericSummary {
     const finite = finiteScratch;
     let m = 0;
     let zeros = 0;
+    let sum = 0;
     let min = this.min;
     let max = this.max;
     for (let r = 0; r < n; r++) {
       const v = values[r];
       if (v - v === 0) {
         finite[m++] = v;
+        sum += v;
         if (v === 0) zeros++;
         if (v < min) min = v;
         if (v > max) max = v;
@@ -70,7 +72,7 @@ export class NumericSummary {
     this.zeros += zeros;
     this.min = min;
     this.max = max;
-    combineMoments(this.moments, momentsOf(finite, m));
+    combineMoments(this.moments, momentsOf(finite, m, sum));
     this.count = this.moments.n + this.infinite;
     this.sketch.addMany(finite, m);
   }
