@@ -6,7 +6,7 @@
  * The payloads come from operator/src/alerting, the same builder the job uses, so labels match
  * and Alertmanager dedupes instead of paging twice.
  */
-import type { ModelMonitor } from '../api/types.js';
+import type { Granularity, ModelMonitor } from '../api/types.js';
 import { alertsForStatus, postAlerts, type PostableAlert } from '../alerting/index.js';
 import type { Logger } from '../log.js';
 
@@ -37,12 +37,16 @@ export function reportLink(reportUrl: string | undefined, monitor: ModelMonitor)
   return `${reportUrl.replace(/\/+$/, '')}/monitors/${monitor.metadata.namespace}/${monitor.metadata.name}`;
 }
 
+const STEP_MS: Readonly<Record<Granularity, number>> = { '1d': 86_400_000, '1h': 3_600_000 };
+
 /**
- * How long a re-sent alert lives without another re-send: three intervals, so one missed
- * re-send (a leader change) does not resolve a live anomaly.
+ * How long a re-sent alert lives without another re-send: at least three intervals (one missed
+ * re-send, a leader change, does not resolve a live anomaly), and never shorter than the run
+ * itself sets (two windows and an hour, operator/src/run): Alertmanager keeps the latest endsAt,
+ * so a shorter one here would let a live anomaly lapse whenever the operator is down.
  */
-export function resendLifetime(resendIntervalMs: number): number {
-  return 3 * resendIntervalMs;
+export function resendLifetime(resendIntervalMs: number, granularity: Granularity = '1d'): number {
+  return Math.max(3 * resendIntervalMs, 2 * STEP_MS[granularity] + 3_600_000);
 }
 
 /** The Alertmanager a monitor's alerts go to, or undefined when none is configured. */
@@ -57,7 +61,8 @@ export function resendBatches(monitors: readonly ModelMonitor[], options: Omit<A
   for (const monitor of monitors) {
     const target = alertTarget(monitor, options.alertmanagerUrl);
     if (target === undefined || monitor.metadata.deletionTimestamp !== undefined) continue;
-    const alerts = alertsForStatus(monitor, { now, endsAfterMs: resendLifetime(options.resendIntervalMs), reportUrl: reportLink(options.reportUrl, monitor) });
+    const endsAfterMs = resendLifetime(options.resendIntervalMs, monitor.spec.granularity ?? '1d');
+    const alerts = alertsForStatus(monitor, { now, endsAfterMs, reportUrl: reportLink(options.reportUrl, monitor) });
     if (alerts.length === 0) continue;
     batches.set(target, [...(batches.get(target) ?? []), ...alerts]);
   }

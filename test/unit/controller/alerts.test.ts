@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ModelMonitor } from '../../../operator/src/api/types.js';
-import { alertmanagerHooks, alertTarget, reportLink, resendBatches } from '../../../operator/src/controller/alerts.js';
+import { alertmanagerHooks, alertTarget, reportLink, resendBatches, resendLifetime } from '../../../operator/src/controller/alerts.js';
 import type { PostableAlert } from '../../../operator/src/alerting/index.js';
 import { silentLogger } from '../../../operator/src/log.js';
 
@@ -40,9 +40,14 @@ describe('alert hooks', () => {
     ], { alertmanagerUrl: 'http://am:9093', resendIntervalMs: 60_000 }, NOW);
     assert.deepEqual([...batches.keys()], ['http://am:9093', 'http://team-am:9093']);
     assert.deepEqual(batches.get('http://am:9093')!.map((a) => a.labels.monitor), ['a', 'a']);
-    // Alive for three intervals: one missed re-send does not resolve a live anomaly.
-    assert.equal(batches.get('http://am:9093')![0]!.endsAt, '2026-11-20T10:03:00.000Z');
+    // Alive as long as the run makes it (two daily windows and an hour), not just until the next re-send.
+    assert.equal(batches.get('http://am:9093')![0]!.endsAt, '2026-11-22T11:00:00.000Z');
     assert.equal(resendBatches([monitor('a')], { resendIntervalMs: 60_000 }, NOW).size, 0);
+  });
+
+  it('keeps a re-sent alert alive for three intervals or the run lifetime, whichever is longer', () => {
+    assert.equal(resendLifetime(60_000, '1h'), 2 * 3_600_000 + 3_600_000);
+    assert.equal(resendLifetime(6 * 3_600_000, '1h'), 18 * 3_600_000);
   });
 
   it('resolves every open alert of a deleted monitor with endsAt now', async () => {
