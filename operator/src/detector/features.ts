@@ -94,8 +94,16 @@ export function irregularity(norm: ArrayLike<number>, lag: number, scratch?: Flo
   const m = norm.length - lag;
   if (m <= 0) return 0;
   const diffs = scratch !== undefined && scratch.length >= m ? scratch.subarray(0, m) : new Float64Array(m);
-  for (let i = 0; i < m; i++) diffs[i] = norm[i + lag] - norm[i];
-  diffs.sort();
+  // Insertion sort: windows are short, and this runs once per scored point.
+  for (let i = 0; i < m; i++) {
+    const d = norm[i + lag] - norm[i];
+    let j = i - 1;
+    while (j >= 0 && diffs[j] > d) {
+      diffs[j + 1] = diffs[j];
+      j--;
+    }
+    diffs[j + 1] = d;
+  }
   return percentile(diffs, 0.6) - percentile(diffs, 0.4);
 }
 
@@ -103,9 +111,10 @@ export function irregularity(norm: ArrayLike<number>, lag: number, scratch?: Flo
 export function calendarOneHot(timestampMs: number, spec: GranularitySpec, out: Float32Array, offset: number): void {
   const width = auxLength(spec);
   out.fill(0, offset, offset + width);
-  const date = new Date(timestampMs);
-  out[offset + date.getUTCDay()] = 1;
-  if (spec.hourOfDay) out[offset + 7 + date.getUTCHours()] = 1;
+  // Day 0 of the epoch (1970-01-01) was a Thursday (weekday 4); no Date object per point.
+  const day = Math.floor(timestampMs / 86_400_000);
+  out[offset + (((day + 4) % 7) + 7) % 7] = 1;
+  if (spec.hourOfDay) out[offset + 7 + ((Math.floor(timestampMs / 3_600_000) % 24) + 24) % 24] = 1;
 }
 
 /**
@@ -190,8 +199,7 @@ export function buildStage1Batch(series: readonly RegularSeries[], spec: Granula
     const stats = zScore(raw, batch.history, i * h);
     batch.mean[i] = stats.mean;
     batch.std[i] = stats.std;
-    const irr = irregularity(batch.history.subarray(i * h, (i + 1) * h), spec.seasonLag, scratch);
-    batch.irregularity[i] = process.env.LOGIRR === '1' ? Math.log(irr + 0.01) : irr;
+    batch.irregularity[i] = irregularity(batch.history.subarray(i * h, (i + 1) * h), spec.seasonLag, scratch);
     batch.target[i] = (s.values[t] - stats.mean) / stats.std;
     calendarOneHot(s.start + t * spec.stepMs, spec, batch.aux, i * a);
   }

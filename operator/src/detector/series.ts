@@ -77,8 +77,10 @@ export function regularize(timestamps: ArrayLike<number>, values: ArrayLike<numb
   }
   const out = new Float64Array(length).fill(NaN);
   const source = new Int32Array(length).fill(-1);
-  // Stable order by time so that among duplicates the later input row wins.
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => timestamps[a] - timestamps[b] || a - b);
+  // Stable order by time so that among duplicates the later input row wins (already-ordered
+  // input, the common case, skips the sort).
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  if (unordered) order.sort((a, b) => timestamps[a] - timestamps[b] || a - b);
   let duplicates = 0;
   let offGrid = 0;
   for (const i of order) {
