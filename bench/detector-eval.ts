@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     for (const model of models.sort((a, b) => a.spec.granularity.localeCompare(b.spec.granularity))) {
       const g = model.spec.granularity;
       const n = g === '1d' ? count : hourlyCount;
+      if (n <= 0) continue;
       const data = generateSeries({ seed: g === '1d' ? seed : seed + 1, count: n, granularity: g });
       const started = performance.now();
       const rows = evaluate(model, data);
