@@ -45,6 +45,8 @@ const LABEL = 4;
 const IGNORED = 5;
 /** Row shapes remembered; past that (a log whose every row differs) the cache starts over. */
 const MAX_SHAPES = 1024;
+/** Labels written as text (CSV): true/false in the usual spellings. */
+const BOOLEAN_TEXT = new Map([['true', 1], ['false', 0], ['True', 1], ['False', 0], ['TRUE', 1], ['FALSE', 0]]);
 const ROLE = ['feature', 'numeric feature', 'categorical feature', 'score', 'label', 'field'];
 
 export class StatsAccumulator {
@@ -160,6 +162,7 @@ export class StatsAccumulator {
     } else if (kind === LABEL) {
       if (typeof v === 'number') this.labels[r] = v;
       else if (typeof v === 'boolean') this.labels[r] = v ? 1 : 0;
+      else if (typeof v === 'string' && BOOLEAN_TEXT.has(v)) this.labels[r] = BOOLEAN_TEXT.get(v)!;
       else if (v !== null && v !== undefined && v !== '') return this.stageOddNumber(this.labels, r, v);
     } else if (kind === UNKNOWN) {
       this.discover(slot, r, v);

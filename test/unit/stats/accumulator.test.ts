@@ -214,6 +214,12 @@ describe('StatsAccumulator', () => {
     close(l.label_coverage, 0.75, 'label_coverage');
   });
 
+  it('reads true/false labels, also as text (CSV), as 1 and 0', () => {
+    const l = statsOf([{ score: 0.9, label: true }, { score: 0.8, label: 'True' }, { score: 0.1, label: 'false' }, { score: 0.2, label: false }]).label;
+    assert.equal(l.positive_rate, 0.5);
+    assert.equal(l.auc, 1);
+  });
+
   it('follows schema.task over the labels', () => {
     const rows: Fields[] = [{ score: 0.2, label: 0 }, { score: 0.9, label: 1 }];
     const acc = new StatsAccumulator({ task: 'regression' });
