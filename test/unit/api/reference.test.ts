@@ -18,7 +18,7 @@ describe('api/reference', () => {
     const text = renderReference(crd);
     assert.match(text, /\| `spec\.model\.name` \| string \| yes \|/);
     assert.match(text, /\| `spec\.granularity` \| string \| {2}\| one of `1d`, `1h`; default `"1d"`/);
-    assert.match(text, /`spec\.schedule` .*a valid 5-field cron expression/);
+    assert.match(text, /`spec\.schedule` .*schedule must be a cron expression of 5 fields/);
     assert.match(text, /\| `status\.anomalies` \| \[\]object \|/);
   });
 });
