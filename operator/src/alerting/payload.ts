@@ -4,6 +4,7 @@
  * periodic re-send) post identical labels and Alertmanager dedupes them instead of paging twice.
  */
 import type { AnomalyStatus, ModelMonitor } from '../api/types.js';
+import { OPERATOR_ALERT_LABELS } from '../api/validate.js';
 
 /** The body Alertmanager's `POST /api/v2/alerts` takes, one element per alert. */
 export interface PostableAlert {
@@ -32,9 +33,7 @@ export const ALERTNAME_INPUT_SHIFT = 'ModelInputShift';
 export const CRITICAL_SEVERITY = 2;
 
 /** The labels that identify an alert; spec labels cannot override them (dedupe depends on it). */
-const IDENTITY_LABELS = [
-  'alertname', 'severity', 'namespace', 'monitor', 'model', 'model_version', 'category', 'subject', 'statistic',
-] as const;
+const IDENTITY_LABELS = OPERATOR_ALERT_LABELS;
 
 export function severityLevel(severity: number): 'warning' | 'critical' {
   return severity >= CRITICAL_SEVERITY ? 'critical' : 'warning';

@@ -5,6 +5,7 @@
  * no optional knob left, so nothing downstream repeats a default.
  */
 import { defaultSchedule } from './cron.js';
+import { SENSITIVITY_THRESHOLDS, thresholdFor } from '../postprocess/sensitivity.js';
 import type {
   Alerting, FileFormat, Granularity, InfluxSource, Mode, ModelMonitorSpec, ModelRef, SensitivityWord,
 } from './types.js';
@@ -25,12 +26,6 @@ export const DEFAULTS = {
     combine: 'And' as const,
   },
 } as const;
-
-/**
- * The stage-2 classifier threshold of each sensitivity word (design.md §6: 0.2 by default). A
- * point is anomalous when its score exceeds the threshold, so higher sensitivity = lower threshold.
- */
-export const SENSITIVITY_THRESHOLDS: Readonly<Record<SensitivityWord, number>> = { low: 0.4, medium: 0.2, high: 0.1 };
 
 export interface DefaultedDetection {
   /** A word, or the stage-2 threshold in (0, 1) (a numeric string is converted). */
@@ -66,13 +61,11 @@ export interface DefaultedSpec {
   suspend: boolean;
 }
 
-/** The stage-2 threshold for a sensitivity: a word's value, or the number itself. */
-export function sensitivityThreshold(sensitivity: SensitivityWord | number | string | undefined): number {
-  const value = sensitivity ?? DEFAULTS.detection.sensitivity;
-  if (typeof value === 'number') return value;
-  if (value in SENSITIVITY_THRESHOLDS) return SENSITIVITY_THRESHOLDS[value as SensitivityWord];
-  return Number(value);
-}
+/**
+ * The stage-2 threshold for a sensitivity: a word's value, or the number itself. One table for
+ * the whole product, measured with the detector (postprocess/sensitivity.ts).
+ */
+export const sensitivityThreshold = thresholdFor;
 
 /**
  * The spec with every default applied. Assumes the spec passed `validateSpec` (in particular
