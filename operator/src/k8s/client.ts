@@ -11,7 +11,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
 import { FIELD_MANAGER } from '../jobs/names.js';
-import { KubeApiError, retryOnConflict } from './errors.js';
+import { KubeApiError, retryOnConflict, toKubeError } from './errors.js';
 import { RestartingInformer, type RawInformer } from './informer.js';
 import { emptyStats, type Informer, type InformerHandlers, type InformerOptions, type KubePort, type RequestStats } from './port.js';
 import { collectionPath, LEASE, objectPath, type KubeObject, type ResourceType } from './types.js';
@@ -270,24 +270,6 @@ function keepAliveConfiguration(kc: KubeConfig, shared: SharedAgent): Configurat
     },
   };
   return createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: auth } });
-}
-
-function toKubeError(what: string, err: unknown): KubeApiError {
-  if (err instanceof KubeApiError) return err;
-  if (err instanceof ApiException) {
-    const body = typeof err.body === 'string' ? safeJson(err.body) : err.body;
-    const message = (body as { message?: string } | undefined)?.message ?? String(err.body ?? err.message);
-    return new KubeApiError(err.code, `${what}: ${message}`, { cause: err });
-  }
-  return new KubeApiError(0, `${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { message: text };
-  }
 }
 
 /** client-node's typed objects back to the API's JSON (Dates to RFC 3339 strings). */

@@ -3,6 +3,7 @@
  * label), and the retry rules: conflicts and unavailability are worth retrying; a refused or
  * invalid request is not.
  */
+import { ApiException } from '@kubernetes/client-node';
 import { AlertigerError } from '../errors.js';
 import { withRetry } from '../retry.js';
 
@@ -49,4 +50,23 @@ export function isRetryable(err: unknown): boolean {
  */
 export function retryOnConflict<T>(fn: () => Promise<T>, sleep?: (ms: number) => Promise<void>): Promise<T> {
   return withRetry(fn, { retries: 4, initialDelayMs: 50, maxDelayMs: 800, retryable: isConflict, sleep });
+}
+
+/** Any error of a client-node call as a KubeApiError whose message says what was being done. */
+export function toKubeError(what: string, err: unknown): KubeApiError {
+  if (err instanceof KubeApiError) return err;
+  if (err instanceof ApiException) {
+    const body = typeof err.body === 'string' ? safeJson(err.body) : err.body;
+    const message = (body as { message?: string } | undefined)?.message ?? String(err.body ?? err.message);
+    return new KubeApiError(err.code, `${what}: ${message}`, { cause: err });
+  }
+  return new KubeApiError(0, `${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { message: text };
+  }
 }

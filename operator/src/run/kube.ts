@@ -5,9 +5,9 @@
  * keyed by type, each manager owns only its own conditions and neither erases the other's.
  * The job's Role allows exactly these two verbs on exactly this object.
  */
-import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type ModelMonitor } from '../api/types.js';
-import { KubeApiError, isRetryable } from '../k8s/errors.js';
+import { isRetryable, toKubeError } from '../k8s/errors.js';
 import { withRetry } from '../retry.js';
 import type { StatusPort } from './ports.js';
 import type { JobStatus } from './status.js';
@@ -60,20 +60,7 @@ async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof ApiException) {
-      const body = typeof err.body === 'string' ? parse(err.body) : err.body;
-      const message = (body as { message?: string } | undefined)?.message ?? String(err.body ?? err.message);
-      throw new KubeApiError(err.code, `${what}: ${message}`, { cause: err });
-    }
-    throw new KubeApiError(0, `${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-}
-
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { message: text };
+    throw toKubeError(what, err);
   }
 }
 

@@ -7,6 +7,7 @@ import type { AnomalyStatus, ModelMonitor } from '../api/types.js';
 import type { Logger } from '../log.js';
 import type { PostableAlert } from '../alerting/payload.js';
 import type { ScoringDetector } from './detect.js';
+import type { ScoredPoint } from './episodes.js';
 import type { JobStatus } from './status.js';
 import type { Window } from './windows.js';
 
@@ -44,18 +45,10 @@ export interface StatSeries {
 }
 
 /** A scored point written back next to the statistics: the report and dashboards read them. */
-export interface DetectionPoint {
+export interface DetectionPoint extends ScoredPoint {
   category: AnomalyStatus['category'];
   subject: string;
   statistic: string;
-  time: number;
-  observed: number;
-  baseline: number;
-  lower: number;
-  upper: number;
-  score: number;
-  severity: number;
-  anomaly: boolean;
   /** A model-level point: the features whose anomalies it stands for. */
   members?: string[];
 }
