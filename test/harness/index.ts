@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startKube, type KubeControlPlane } from './kube.js';
 import { startInflux, type InfluxServer } from './influx.js';
 import { startAlertmanager, type AlertmanagerServer } from './alertmanager.js';
+import { startWithFreshPorts } from './process.js';
 
 export type { KubeControlPlane, KubectlResult } from './kube.js';
 export type { InfluxServer } from './influx.js';
@@ -39,9 +40,9 @@ export function realServersStarted(): boolean {
 async function startAll(): Promise<RealServers> {
   const dir = mkdtempSync(join(tmpdir(), 'alertiger-test-'));
   const results = await Promise.allSettled([
-    startKube(join(dir, 'kube')),
-    startInflux(join(dir, 'influx')),
-    startAlertmanager(join(dir, 'alertmanager')),
+    startWithFreshPorts((attempt) => startKube(join(dir, `kube-${attempt}`))),
+    startWithFreshPorts((attempt) => startInflux(join(dir, `influx-${attempt}`))),
+    startWithFreshPorts((attempt) => startAlertmanager(join(dir, `alertmanager-${attempt}`))),
   ]);
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failures.length > 0) {

@@ -132,8 +132,35 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** A free TCP port on 127.0.0.1 (the OS picks it; a race with other processes is unlikely). */
+const handedOut = new Set<number>();
+
+/**
+ * A free TCP port on 127.0.0.1, never the same twice in this process. Another process can still
+ * take it before our server binds; startWithFreshPorts retries that case.
+ */
 export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await osFreePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+/** Runs `start` again (it picks new ports) when a server lost its port to another process. */
+export async function startWithFreshPorts<T>(start: (attempt: number) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(attempt);
+    } catch (err) {
+      const lostPort = err instanceof Error && /address already in use/.test(err.message);
+      if (!lostPort || attempt >= attempts) throw err;
+    }
+  }
+}
+
+function osFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
