@@ -1,8 +1,8 @@
 /**
  * The defaults of a ModelMonitor spec: the same values the CRD's schema defaults (test/unit/api
- * checks they agree), plus the ones only the operator applies (the schedule follows the
- * granularity; the score threshold). `withDefaults` gives the operator and the job a spec with
- * no optional knob left, so nothing downstream repeats a default.
+ * checks they agree), plus the ones only the operator applies (the schedule and the label
+ * horizon follow the granularity; the score threshold). `withDefaults` gives the operator and
+ * the job a spec with no optional knob left, so nothing downstream repeats a default.
  */
 import { defaultSchedule } from './cron.js';
 import { SENSITIVITY_THRESHOLDS, thresholdFor } from '../postprocess/sensitivity.js';
@@ -17,6 +17,8 @@ export const DEFAULTS = {
   fileFormat: 'jsonl' as FileFormat,
   /** Score threshold for `positive_rate`. */
   scoreThreshold: 0.5,
+  /** Label horizon in windows, per granularity: a week of days, two days of hours. */
+  labelDelay: { '1d': 7, '1h': 48 } as Record<Granularity, number>,
   detection: {
     sensitivity: 'medium' as SensitivityWord,
     minSeverity: 1.0,
@@ -47,6 +49,7 @@ export interface DefaultedSchema {
   exclude: string[];
   threshold: number;
   task?: 'classification' | 'regression';
+  labelDelay: number;
 }
 
 export interface DefaultedSpec {
@@ -89,6 +92,7 @@ export function withDefaults(spec: ModelMonitorSpec): DefaultedSpec {
       categorical: spec.schema?.categorical ?? [],
       exclude: spec.schema?.exclude ?? [],
       threshold: spec.schema?.threshold ?? DEFAULTS.scoreThreshold,
+      labelDelay: spec.schema?.labelDelay ?? DEFAULTS.labelDelay[granularity],
     },
     granularity,
     schedule: spec.schedule ?? defaultSchedule(granularity),

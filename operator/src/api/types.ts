@@ -65,6 +65,12 @@ export interface Schema {
   threshold?: number;
   /** classifier (AUC, log loss, calibration) or regressor (MAE, RMSE); inferred when absent. */
   task?: 'classification' | 'regression';
+  /**
+   * The label horizon, in windows: labels of a window may still arrive this many windows after
+   * it closes. Each run recomputes the label statistics of these windows, and label anomalies are
+   * scored only on windows older than the horizon. Default 7 for 1d, 48 for 1h (api/defaults.ts).
+   */
+  labelDelay?: number;
 }
 
 export interface Detection {

@@ -149,7 +149,7 @@ interface SchemaFields {
 }
 
 function checkSchema(c: Checker, value: unknown): SchemaFields | undefined {
-  const s = c.object('spec.schema', value, ['score', 'label', 'timestamp', 'categorical', 'exclude', 'threshold', 'task']);
+  const s = c.object('spec.schema', value, ['score', 'label', 'timestamp', 'categorical', 'exclude', 'threshold', 'task', 'labelDelay']);
   if (s === undefined) return undefined;
   const name = { minLength: 1, maxLength: 256 };
   const out: SchemaFields = {
@@ -161,6 +161,7 @@ function checkSchema(c: Checker, value: unknown): SchemaFields | undefined {
   };
   c.number('spec.schema.threshold', s.threshold, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
   c.string('spec.schema.task', s.task, { enum: ['classification', 'regression'] });
+  c.number('spec.schema.labelDelay', s.labelDelay, { min: 0, max: 60, integer: true });
   if (out.score !== undefined && out.score === out.label) c.fail('spec.schema.label', 'schema.label must differ from schema.score');
   if (out.timestamp !== undefined && out.timestamp === out.score) c.fail('spec.schema.timestamp', 'schema.timestamp must differ from schema.score');
   if (out.timestamp !== undefined && out.timestamp === out.label) c.fail('spec.schema.timestamp', 'schema.timestamp must differ from schema.label');

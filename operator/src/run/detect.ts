@@ -11,7 +11,8 @@ import {
   applyConcurrency, applyTrafficRatio, filterSeries, type FilterOptions, type ModelLevelAlert,
 } from '../postprocess/index.js';
 import { openAnomaly, type ScoredPoint, type SeriesKey } from './episodes.js';
-import type { DetectionPoint, StatSeries } from './ports.js';
+import type { ScoringRange } from './labels.js';
+import type { DetectionPoint, StatCategory, StatSeries } from './ports.js';
 
 /** The detector as a run uses it (detector/detector.ts `Detector`). */
 export interface ScoringDetector {
@@ -37,6 +38,11 @@ export interface DetectOptions {
   trafficShare?: number;
   /** The model's name: the subject of a model-level anomaly. */
   model: string;
+  /**
+   * Per category, a range scored instead of [scoreFrom, latestStart] (label statistics lag by
+   * the label horizon: run/labels.ts). The model-level series always uses latestStart.
+   */
+  ranges?: Partial<Record<StatCategory, ScoringRange>>;
 }
 
 export interface DetectResult {
@@ -57,8 +63,9 @@ interface Candidate {
 
 export function detect(detector: ScoringDetector, history: readonly StatSeries[], options: DetectOptions): DetectResult {
   const usable = history.filter((s) => s.times.length > 0);
+  const rangeOf = (category: StatCategory): ScoringRange => options.ranges?.[category] ?? options;
   const inputs: SeriesInput[] = usable.map((s) => ({
-    timestamps: s.times, values: s.values, granularity: options.granularity, from: options.scoreFrom,
+    timestamps: s.times, values: s.values, granularity: options.granularity, from: rangeOf(s.category).scoreFrom,
   }));
   const scores = inputs.length > 0 ? detector.score(inputs, { threshold: options.threshold }) : [];
 
@@ -98,7 +105,7 @@ export function detect(detector: ScoringDetector, history: readonly StatSeries[]
       scored.push(point);
       points.push({ ...key, ...point });
     }
-    const found = openAnomaly(key, scored, options.latestStart, maxGap);
+    const found = openAnomaly(key, scored, rangeOf(usable[k].category).latestStart, maxGap);
     if (found !== undefined) open.push(found);
   });
 

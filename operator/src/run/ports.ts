@@ -54,8 +54,11 @@ export interface DetectionPoint extends ScoredPoint {
 }
 
 export interface RunStore {
-  /** Idempotent: a window written again replaces its points (same series, same timestamp). */
-  writeStatistics(windows: WindowStatistics[]): Promise<void>;
+  /**
+   * Idempotent: a window written again replaces its points (same series, same timestamp). With
+   * `category`, only that category's points are replaced and the others are kept (late labels).
+   */
+  writeStatistics(windows: WindowStatistics[], category?: StatCategory): Promise<void>;
   /** Every statistic of the monitor with a window start in [from, to). */
   readHistory(from: Date, to: Date): Promise<StatSeries[]>;
   writeDetections(points: DetectionPoint[]): Promise<void>;

@@ -18,9 +18,10 @@ import { AlertigerError, describeError, errorCode } from '../errors.js';
 import { filterOptionsOf, thresholdFor } from '../postprocess/index.js';
 import { withRetry } from '../retry.js';
 import { detect, type DetectResult } from './detect.js';
-import type { DetectionPoint, RunDeps, WindowStatistics } from './ports.js';
+import { matureHistory, relabelWindows, scoringRanges } from './labels.js';
+import type { DetectionPoint, RunDeps, StatisticsPort, WindowStatistics } from './ports.js';
 import { buildJobStatus, setCondition, CONDITION_LAST_RUN, type JobStatus, type RunOutcome } from './status.js';
-import { firstWindowWithData, planWindows, windowMs, type WindowPlan } from './windows.js';
+import { firstWindowWithData, planWindows, windowMs, type Window, type WindowPlan } from './windows.js';
 
 export interface RunResult {
   status: JobStatus;
@@ -70,18 +71,26 @@ export async function runMonitor(monitor: ModelMonitor, deps: RunDeps): Promise<
   let detection: DetectResult | undefined;
   let outcome: RunOutcome;
   try {
-    log.info('Run started', { windows: plan.windows.length, from: plan.windows[0].start.toISOString(), to: plan.latestEnd.toISOString(), firstRun: plan.firstRun });
-    const computed = await retry('read the source', () => deps.statistics.windows(plan.windows));
+    // Stored windows still inside the label horizon: their late labels may have arrived since.
+    const relabel = relabelWindows(plan, monitor.status?.lastWindowEnd, spec.granularity, spec.schema.labelDelay);
+    log.info('Run started', { windows: plan.windows.length, relabel: relabel.length, from: plan.windows[0].start.toISOString(), to: plan.latestEnd.toISOString(), firstRun: plan.firstRun });
+    const read = await readWindows(relabel, plan.windows, (windows) => retry('read the source', () => deps.statistics.windows(windows)));
+    const computed = read.slice(relabel.length);
     // A first run keeps nothing before the source's first row: that is no history, not zero traffic.
     stored = plan.firstRun ? computed.slice(firstWindowWithData(computed.map((w) => w.rows))) : computed;
     if (stored.length > 0) await retry('write statistics', () => deps.store.writeStatistics(stored));
+    // Only their label statistics: the feature and score statistics stored earlier stay as they are.
+    if (relabel.length > 0) await retry('rewrite label statistics', () => deps.store.writeStatistics(read.slice(0, relabel.length), 'label'));
     if (plan.skippedWindows > 0) log.warn('Missed windows beyond the catch-up limit were not computed', { skipped: plan.skippedWindows });
 
     const scored = scoredWindows(stored.length, spec.detection.duration.window);
     const latestStart = plan.latestEnd.getTime() - step;
-    const from = new Date(plan.latestEnd.getTime() - (history + scored) * step);
-    const series = await retry('read history', () => deps.store.readHistory(from, plan.latestEnd));
+    const ranges = scoringRanges({ latestEnd: plan.latestEnd.getTime(), granularity: spec.granularity, scored, labelDelay: spec.schema.labelDelay });
+    // Label statistics are scored labelDelay windows back, so their history reaches that much further.
+    const from = new Date(plan.latestEnd.getTime() - (history + scored + spec.schema.labelDelay) * step);
+    const series = matureHistory(await retry('read history', () => deps.store.readHistory(from, plan.latestEnd)), ranges);
     detection = detect(deps.detector, series, {
+      ranges,
       granularity: spec.granularity,
       scoreFrom: plan.latestEnd.getTime() - scored * step,
       latestStart,
@@ -140,6 +149,17 @@ export async function runMonitor(monitor: ModelMonitor, deps: RunDeps): Promise<
   const durationMs = deps.clock().getTime() - started.getTime();
   log.info('Run finished', { health: status.health, anomalies: status.anomalyCount, windows: stored.length, durationMs });
   return { status, plan, stored, detections: detection?.points ?? [], alerts, durationMs, error };
+}
+
+/**
+ * The statistics of the label horizon's windows, then of the plan's, in that order. When they
+ * touch (the usual case) the source is read once for both; otherwise (missed windows skipped
+ * between them) twice, so the gap is not read.
+ */
+export async function readWindows(relabel: readonly Window[], planned: readonly Window[], read: StatisticsPort['windows']): Promise<WindowStatistics[]> {
+  if (relabel.length === 0) return read(planned);
+  if (relabel[relabel.length - 1].end.getTime() === planned[0].start.getTime()) return read([...relabel, ...planned]);
+  return [...await read(relabel), ...await read(planned)];
 }
 
 /**

@@ -75,13 +75,17 @@ export function embeddedStore(root: string, monitor: ModelMonitor): MonitorStore
 
   return {
     dir,
-    async writeStatistics(windows: WindowStatistics[]) {
+    async writeStatistics(windows: WindowStatistics[], category?: StatCategory) {
       const stats = await load<SeriesMap<number>>('statistics.json', {});
+      const prefix = category !== undefined ? `${category}\u0000` : '';
       for (const w of windows) {
         const t = String(w.window.start.getTime());
-        // A window written again replaces all its values, as an InfluxDB point does.
-        for (const series of Object.values(stats)) delete series[t];
-        for (const v of w.values) (stats[seriesKey(v.category, v.subject, v.statistic)] ??= {})[t] = v.value;
+        // A window written again replaces all its values (with `category`, only that category's:
+        // late labels), as the InfluxDB store does.
+        for (const [key, series] of Object.entries(stats)) if (key.startsWith(prefix)) delete series[t];
+        for (const v of w.values) {
+          if (category === undefined || v.category === category) (stats[seriesKey(v.category, v.subject, v.statistic)] ??= {})[t] = v.value;
+        }
       }
       await save('statistics.json', stats);
     },

@@ -76,7 +76,7 @@ const everySpecField: DeepRequired<ModelMonitorSpec> = {
     influx: { measurement: 'x', database: 'x', where: {}, url: 'http://x', credentialsSecretRef: { name: 's' } },
     file: { path: '/x', format: 'jsonl' },
   },
-  schema: { score: 's', label: 'l', timestamp: 't', categorical: ['c'], exclude: ['e'], threshold: 0.5, task: 'regression' },
+  schema: { score: 's', label: 'l', timestamp: 't', categorical: ['c'], exclude: ['e'], threshold: 0.5, task: 'regression', labelDelay: 7 },
   granularity: '1d',
   schedule: '* * * * *',
   detection: { sensitivity: 'low', minSeverity: 1, duration: { window: 3, min: 2 }, maxConcurrentFraction: 0.3, minTrafficRatio: 0.05, combine: 'And' },

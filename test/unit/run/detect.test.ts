@@ -32,6 +32,20 @@ describe('detect', () => {
     assert.deepEqual(a.map((p) => p.anomaly), [false, true, true]);
   });
 
+  it('scores and opens label statistics at their own, earlier range when given one (late labels)', () => {
+    // The label series shifted at N-7 and N-6 and is cut after N-5, the newest mature window.
+    const shifted = series('label', 'label', 'label_coverage');
+    const cut = N - 4;
+    const label: StatSeries = { ...shifted, times: shifted.times.slice(0, cut), values: shifted.values.slice(0, cut).map((v, i) => v + (i >= N - 7 && i < N - 5 ? 50 : 0)) };
+    const ranges = { label: { scoreFrom: (N - 7) * DAY, latestStart: (N - 5) * DAY } };
+    const result = detect(bandDetector, [series('feature', 'a', 'mean'), label], { ...options, ranges });
+    const points = result.points.filter((p) => p.category === 'label');
+    assert.deepEqual(points.map((p) => [p.time / DAY, p.anomaly]), [[N - 7, true], [N - 6, true], [N - 5, false]]);
+    assert.deepEqual(result.open, [], 'the shift ended before the newest mature window');
+    const open = detect(bandDetector, [{ ...label, values: label.values.map((v, i) => v + (i === N - 5 ? 50 : 0)) }], { ...options, ranges }).open;
+    assert.deepEqual(open.map((a) => [a.category, a.statistic, a.start]), [['label', 'label_coverage', new Date((N - 7) * DAY).toISOString()]]);
+  });
+
   it('does not open an anomaly that lasted a single window (duration filter)', () => {
     const result = detect(bandDetector, [series('feature', 'a', 'mean', 1), series('feature', 'b', 'mean'), series('feature', 'c', 'mean'), series('feature', 'd', 'mean')], options);
     assert.deepEqual(result.open, []);

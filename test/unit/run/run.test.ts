@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { ModelMonitor, ModelMonitorStatus } from '../../../operator/src/api/types.js';
 import { AlertigerError } from '../../../operator/src/errors.js';
 import { silentLogger } from '../../../operator/src/log.js';
-import { runMonitor, type RunResult } from '../../../operator/src/run/run.js';
+import { readWindows, runMonitor, type RunResult } from '../../../operator/src/run/run.js';
 import type { RunDeps, StatValue } from '../../../operator/src/run/ports.js';
 import { embeddedStore, type MonitorStore } from '../../../operator/src/store/embedded.js';
 import { DAY, bandDetector, functionStatistics, recordingAlerts, recordingStatus, wobble } from './fakes.js';
@@ -199,5 +199,48 @@ describe('runMonitor', () => {
     assert.deepEqual(again.stored.map((w) => w.window.start.getTime()), [day(39)]);
     const history = await store.readHistory(new Date(day(0)), new Date(day(41)));
     assert.equal(history.find((s) => s.subject === 'age')?.times.length, 31);
+  });
+
+  it('rewrites only the label statistics of the stored windows inside the label horizon', async () => {
+    const store = embeddedStore(dir, monitor());
+    let coverage = 0.1;
+    let age = 40;
+    const stats = functionStatistics((t) => [
+      { category: 'feature', subject: 'age', statistic: 'mean', value: age + wobble(t) },
+      { category: 'label', subject: 'label', statistic: 'label_coverage', value: coverage },
+    ]);
+    const first = await runMonitor(monitor(), deps(store, runAt(40), stats));
+    coverage = 0.3; // the late labels arrived
+    age = 99; // a changed source must not rewrite stored feature statistics
+    const second = await runMonitor(monitor({ ...first.status }), deps(store, runAt(41), stats));
+    assert.deepEqual(stats.calls.map((c) => [c.length, (c[0].start.getTime() - t0) / DAY]), [[31, 9], [8, 33]], 'one read: 7 horizon windows and the new one');
+    const history = await store.readHistory(new Date(day(0)), new Date(day(41)));
+    const at = (statistic: string, n: number) => {
+      const s = history.find((x) => x.statistic === statistic)!;
+      return s.values[s.times.indexOf(day(n))];
+    };
+    assert.deepEqual([32, 33, 39, 40].map((n) => at('label_coverage', n)), [0.1, 0.3, 0.3, 0.3]);
+    assert.equal(at('mean', 33), 40 + wobble(day(33)), 'feature statistics of the horizon stay as stored');
+    assert.equal(at('mean', 40), 99 + wobble(day(40)));
+    assert.equal(second.stored.length, 1);
+  });
+});
+
+describe('readWindows', () => {
+  const win = (d: number) => ({ start: new Date(d * DAY), end: new Date((d + 1) * DAY) });
+  const recorder = () => functionStatistics(() => []);
+
+  it('reads the label horizon and the new windows at once when they touch', async () => {
+    const stats = recorder();
+    const out = await readWindows([win(1), win(2)], [win(3)], (w) => stats.windows(w));
+    assert.deepEqual(stats.calls.map((c) => c.length), [3]);
+    assert.deepEqual(out.map((w) => w.window.start.getTime() / DAY), [1, 2, 3]);
+  });
+
+  it('reads them apart when missed windows lie between, so the gap is not read', async () => {
+    const stats = recorder();
+    const out = await readWindows([win(1)], [win(9)], (w) => stats.windows(w));
+    assert.deepEqual(stats.calls.map((c) => c.map((w) => w.start.getTime() / DAY)), [[1], [9]]);
+    assert.equal(out.length, 2);
   });
 });

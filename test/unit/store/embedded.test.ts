@@ -27,6 +27,16 @@ describe('embeddedStore', () => {
     assert.deepEqual(history, [{ category: 'feature', subject: 'a', statistic: 'mean', times: [DAY, 2 * DAY], values: [3, 4] }]);
   });
 
+  it('replaces only the label statistics of a window when written with the label category', async () => {
+    const store = embeddedStore(dir, monitor());
+    const v = (category: 'feature' | 'label', statistic: string, value: number) => ({ category, subject: category === 'label' ? 'label' : 'a', statistic, value });
+    await store.writeStatistics([{ window: window(1), rows: 5, values: [v('feature', 'mean', 1), v('label', 'label_coverage', 0.1), v('label', 'auc', 0.7)] }]);
+    // The feature value given here is ignored; the stored auc, absent now, is gone.
+    await store.writeStatistics([{ window: window(1), rows: 5, values: [v('feature', 'mean', 99), v('label', 'label_coverage', 0.3)] }], 'label');
+    const history = await store.readHistory(new Date(0), new Date(10 * DAY));
+    assert.deepEqual(history.map((s) => [s.category, s.statistic, s.values]), [['feature', 'mean', [1]], ['label', 'label_coverage', [0.3]]]);
+  });
+
   it('reads only the requested range of history and detections', async () => {
     const store = embeddedStore(dir, monitor());
     await store.writeStatistics([1, 2, 3].map((d) => ({ window: window(d), rows: 1, values: [{ category: 'score' as const, subject: 'score', statistic: 'traffic', value: d }] })));
