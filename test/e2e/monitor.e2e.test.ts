@@ -105,11 +105,11 @@ describe('AlerTiger end to end (real kube-apiserver, InfluxDB, Alertmanager)', f
   });
 
   it('finds the incident, stores the statistics, shows Anomalous, and alerts through Alertmanager', async () => {
-    const run = await job(SICK, 'first run, 31-day backfill');
+    const run = await job(SICK, 'first run, 38-day backfill');
     assert.equal(run.code, 0, explain(run));
 
     const counted = await influxQuery(env.influx.url, 'alertiger', `SELECT count("missing_rate") FROM "model_health" WHERE "monitor" = '${SICK}' AND "namespace" = '${ns}' AND "subject" = 'purchase_amount'`);
-    assert.equal(counted[0]?.values[0]?.[1], 31, 'the first run backfills 28 + 3 windows of statistics');
+    assert.equal(counted[0]?.values[0]?.[1], 38, 'the first run backfills 28 + 3 + 7 windows of statistics (history, scored points, label horizon)');
 
     const status = await monitorStatus(SICK);
     assert.equal(status.health, 'Anomalous', JSON.stringify(status, null, 1));
@@ -210,7 +210,7 @@ describe('AlerTiger end to end (real kube-apiserver, InfluxDB, Alertmanager)', f
     assert.equal(after.health, 'Healthy');
     assert.equal(after.lastWindowEnd, new Date(today + 2 * DAY).toISOString());
     const counted = await influxQuery(env.influx.url, 'alertiger', `SELECT count("traffic") FROM "model_health" WHERE "monitor" = '${HEALTHY}' AND "namespace" = '${ns}' AND "category" = 'score'`);
-    assert.equal(counted[0]?.values[0]?.[1], 33, 'no window lost: 31 backfilled + the missed one + the new one');
+    assert.equal(counted[0]?.values[0]?.[1], 40, 'no window lost: 38 backfilled + the missed one + the new one');
   });
 
   it('fails a run when InfluxDB stops in the middle of it, and the next run stores every window', async () => {
@@ -218,7 +218,7 @@ describe('AlerTiger end to end (real kube-apiserver, InfluxDB, Alertmanager)', f
     let stopping: Promise<void> | undefined;
     let failed: JobRun;
     try {
-      // The first run reads 31 days of the log page by page: stop InfluxDB as soon as it starts.
+      // The first run reads 38 days of the log page by page: stop InfluxDB as soon as it starts.
       failed = await job(OUTAGE, 'InfluxDB stopped mid-run', {}, (log) => {
         if (stopping === undefined && log.includes('"msg":"Run started"')) stopping = env.influx.stop();
       });
@@ -237,6 +237,6 @@ describe('AlerTiger end to end (real kube-apiserver, InfluxDB, Alertmanager)', f
     assert.equal(retried.code, 0, explain(retried));
     assert.equal((await monitorStatus(OUTAGE)).health, 'Healthy');
     const counted = await influxQuery(env.influx.url, 'alertiger', `SELECT count("traffic") FROM "model_health" WHERE "monitor" = '${OUTAGE}' AND "namespace" = '${ns}' AND "category" = 'score'`);
-    assert.equal(counted[0]?.values[0]?.[1], 31);
+    assert.equal(counted[0]?.values[0]?.[1], 38, 'every backfilled window stored after the outage');
   });
 });

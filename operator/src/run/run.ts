@@ -49,12 +49,15 @@ export async function runMonitor(monitor: ModelMonitor, deps: RunDeps): Promise<
   const history = SPECS[spec.granularity].window;
   const step = windowMs(spec.granularity);
   const filters = filterOptionsOf(monitor.spec.detection);
+  // The first run backfills the detector's history and the scored points, plus the label horizon:
+  // label statistics are scored labelDelay windows back, so they need that much more history.
+  const backfill = history + spec.detection.duration.window + spec.schema.labelDelay;
   const plan = planWindows({
     granularity: spec.granularity,
     now: started,
     lastWindowEnd: monitor.status?.lastWindowEnd,
-    backfillWindows: history + spec.detection.duration.window,
-    maxCatchUpWindows: 2 * (history + spec.detection.duration.window),
+    backfillWindows: backfill,
+    maxCatchUpWindows: 2 * backfill,
   });
   const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> => withRetry(fn, {
     retries: deps.retries ?? 4,

@@ -66,20 +66,20 @@ describe('runMonitor', () => {
     const store = embeddedStore(dir, monitor());
     const d = deps(store, runAt(40));
     const result = await runMonitor(monitor(), d);
-    assert.equal(result.plan.windows.length, 31);
-    assert.equal(result.stored.length, 31);
+    assert.equal(result.plan.windows.length, 28 + 3 + 7, 'history, the scored points and the label horizon');
+    assert.equal(result.stored.length, 38);
     assert.equal(result.status.health, 'Healthy');
     assert.equal(result.status.lastWindowEnd, new Date(day(40)).toISOString());
-    assert.equal(result.detections.filter((p) => p.category !== 'model').length, 5 * 3, 'the last 3 windows of 5 series are scored');
+    assert.equal(result.detections.filter((p) => p.category !== 'model').length, 5 * (38 - 28), 'every backfilled window with 28 windows of history before it is scored, in 5 series');
     assert.deepEqual(d.status.written, [result.status]);
     assert.deepEqual(d.alerts.posts, [], 'nothing to send for a healthy model');
   });
 
-  it('backfills 7 days and 3 hours of hourly windows on the first run of an hourly monitor', async () => {
+  it('backfills 7 days, 3 hours and the 48-hour label horizon on the first run of an hourly monitor', async () => {
     const store = embeddedStore(dir, monitor(undefined, { granularity: '1h' }));
     const stats = functionStatistics(values());
     const result = await runMonitor(monitor(undefined, { granularity: '1h' }), deps(store, new Date(day(40) + 5 * 3600_000 + 60_000), stats));
-    assert.equal(result.plan.windows.length, 168 + 3);
+    assert.equal(result.plan.windows.length, 168 + 3 + 48);
     assert.equal(result.plan.windows[1].start.getTime() - result.plan.windows[0].start.getTime(), 3600_000);
     assert.equal(result.status.lastWindowEnd, new Date(day(40) + 5 * 3600_000).toISOString());
   });
@@ -162,7 +162,7 @@ describe('runMonitor', () => {
     assert.equal(caughtUp.status.health, 'Healthy');
     assert.equal(caughtUp.status.lastWindowEnd, new Date(day(42)).toISOString());
     const history = await store.readHistory(new Date(day(0)), new Date(day(42)));
-    assert.equal(history.find((s) => s.subject === 'age')?.times.length, 31 + 2, 'no window lost');
+    assert.equal(history.find((s) => s.subject === 'age')?.times.length, 38 + 2, 'no window lost');
   });
 
   it('records anomalies but sends nothing in Shadow mode', async () => {
@@ -198,7 +198,7 @@ describe('runMonitor', () => {
     const again = await runMonitor(monitor(status), deps(store, runAt(40), stats));
     assert.deepEqual(again.stored.map((w) => w.window.start.getTime()), [day(39)]);
     const history = await store.readHistory(new Date(day(0)), new Date(day(41)));
-    assert.equal(history.find((s) => s.subject === 'age')?.times.length, 31);
+    assert.equal(history.find((s) => s.subject === 'age')?.times.length, 38);
   });
 
   it('rewrites only the label statistics of the stored windows inside the label horizon', async () => {
@@ -213,7 +213,7 @@ describe('runMonitor', () => {
     coverage = 0.3; // the late labels arrived
     age = 99; // a changed source must not rewrite stored feature statistics
     const second = await runMonitor(monitor({ ...first.status }), deps(store, runAt(41), stats));
-    assert.deepEqual(stats.calls.map((c) => [c.length, (c[0].start.getTime() - t0) / DAY]), [[31, 9], [8, 33]], 'one read: 7 horizon windows and the new one');
+    assert.deepEqual(stats.calls.map((c) => [c.length, (c[0].start.getTime() - t0) / DAY]), [[38, 2], [8, 33]], 'one read: 7 horizon windows and the new one');
     const history = await store.readHistory(new Date(day(0)), new Date(day(41)));
     const at = (statistic: string, n: number) => {
       const s = history.find((x) => x.statistic === statistic)!;
