@@ -122,8 +122,13 @@ async function startWebhookReceiver(received: WebhookNotification[]): Promise<{ 
       }
     });
   });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  // Our own server: let the OS pick the port at bind time, so there is no race at all.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
   server.unref();
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
   return { url: `http://127.0.0.1:${port}/alerts`, server };
 }

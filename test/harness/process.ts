@@ -135,16 +135,23 @@ export function sleep(ms: number): Promise<void> {
 const handedOut = new Set<number>();
 
 /**
- * A free TCP port on 127.0.0.1, never the same twice in this process. Another process can still
- * take it before our server binds; startWithFreshPorts retries that case.
+ * Ports below Linux's ephemeral range (32768-60999), so that no outgoing connection of the
+ * servers themselves (etcd to kube-apiserver, and so on) can take a port between our probe and
+ * the server's bind.
+ */
+const PORT_RANGE = { from: 20000, to: 32000 } as const;
+
+/**
+ * A free TCP port on 127.0.0.1, outside the ephemeral range and never the same twice in this
+ * process. Another process can still take it before our server binds; startWithFreshPorts
+ * retries that case.
  */
 export async function freePort(): Promise<number> {
   for (;;) {
-    const port = await osFreePort();
-    if (!handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
-    }
+    const port = PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from));
+    if (handedOut.has(port) || !(await canBind(port))) continue;
+    handedOut.add(port);
+    return port;
   }
 }
 
@@ -160,16 +167,12 @@ export async function startWithFreshPorts<T>(start: (attempt: number) => Promise
   }
 }
 
-function osFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.on('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 
