@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { renderReport, type ReportData } from '../../../operator/src/report/index.js';
-import { repoRoot } from '../../unit/alerting/golden.js';
+import { repoRoot } from '../../harness/golden.js';
 import { healthyReport, sampleReport } from '../../unit/report/sample.js';
 
 const CHROMIUM = process.env.ALERTIGER_CHROMIUM ?? '/usr/bin/chromium';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import yaml from 'js-yaml';
 import { goBinary } from '../../harness/binaries.js';
-import { repoRoot } from '../../unit/alerting/golden.js';
+import { repoRoot } from '../../harness/golden.js';
 
 const exec = promisify(execFile);
 

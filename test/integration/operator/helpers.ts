@@ -15,7 +15,7 @@ import type { AlertHooks } from '../../../operator/src/controller/alerts.js';
 import { ClientNodePort, loadKubeConfig } from '../../../operator/src/k8s/client.js';
 import { createLogger } from '../../../operator/src/log.js';
 import type { ModelMonitor } from '../../../operator/src/api/types.js';
-import { repoRoot } from '../../unit/alerting/golden.js';
+import { repoRoot } from '../../harness/golden.js';
 
 export const crdFile = join(repoRoot(), 'crds', 'modelmonitors.alertiger.io.yaml');
 export const OPERATOR_NAMESPACE = 'alertiger-system';

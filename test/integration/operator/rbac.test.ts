@@ -10,7 +10,7 @@ import {
   OPERATOR_NAMESPACE, applyMonitor, getJson, getMonitor, kubectl, kubectlOk, logFile, newNamespace, readyOf, servers,
   startTestOperator, testConfig, waitFor, type TestOperator,
 } from './helpers.js';
-import { repoRoot } from '../../unit/alerting/golden.js';
+import { repoRoot } from '../../harness/golden.js';
 
 const rbacFile = join(repoRoot(), 'manifests', 'install', 'rbac.yaml');
 

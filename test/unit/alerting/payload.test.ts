@@ -3,7 +3,7 @@ import type { AnomalyStatus, ModelMonitor } from '../../../operator/src/api/type
 import {
   alertsForStatus, anomalyKey, resolvedAlerts, severityLevel,
 } from '../../../operator/src/alerting/payload.js';
-import { assertGolden } from './golden.js';
+import { assertGolden } from '../../harness/golden.js';
 
 const now = new Date('2026-11-21T02:15:00Z');
 const reportUrl = 'https://alertiger.example/monitors/ml-prod/feed-ranker';

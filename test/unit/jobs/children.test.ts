@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { buildChildren, buildCronJob, fingerprint, hashOf, HASH_ANNOTATION, withHash } from '../../../operator/src/jobs/index.js';
-import { assertGolden } from '../alerting/golden.js';
+import { assertGolden } from '../../harness/golden.js';
 import { childrenInput } from './fixtures.js';
 
 type Obj = { kind: string; metadata: { name: string; annotations?: Record<string, string> }; spec?: Record<string, unknown> };

@@ -1,22 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { rankAnomalies, renderReport, type ReportData } from '../../../operator/src/report/index.js';
-import { repoRoot } from '../alerting/golden.js';
+import { assertGoldenText } from '../../harness/golden.js';
 import { healthyReport, sampleReport, series } from './sample.js';
-
-/** Compares a page with its golden file, or rewrites the file when UPDATE_GOLDEN=1. */
-function assertGoldenText(relativePath: string, actual: string): void {
-  const file = join(repoRoot(), 'test', 'golden', relativePath);
-  if (process.env.UPDATE_GOLDEN === '1') {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  assert.ok(existsSync(file), `golden file ${file} is missing; run with UPDATE_GOLDEN=1 to write it`);
-  assert.equal(actual, readFileSync(file, 'utf8'), `output differs from ${file} (UPDATE_GOLDEN=1 rewrites it)`);
-}
 
 const scripts = (html: string): string[] => [...html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
 

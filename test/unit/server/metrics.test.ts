@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { OperatorMetrics } from '../../../operator/src/server/metrics.js';
-import { assertGoldenText } from './golden-text.js';
+import { assertGoldenText } from '../../harness/golden.js';
 
 describe('OperatorMetrics', () => {
   it('exposes the metric text of the golden file', async () => {

@@ -9,7 +9,7 @@ import { AlertigerError } from '../../../operator/src/errors.js';
 import { inferFormat, openFileSource, type FileSourceSpec, type FileSourceOptions, type RowBatch } from '../../../operator/src/sources/index.js';
 import { StatsAccumulator } from '../../../operator/src/stats/accumulator.js';
 import { windowResult, type WindowResult } from '../../../operator/src/stats/result.js';
-import { repoRoot } from '../alerting/golden.js';
+import { repoRoot } from '../../harness/golden.js';
 
 const FIXTURES = join(repoRoot(), 'test', 'fixtures', 'logs');
 

@@ -4,7 +4,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from '../alerting/golden.js';
+import { repoRoot } from '../../harness/golden.js';
 
 const exec = promisify(execFile);
 const cli = new URL('../../../operator/src/cli.js', import.meta.url).href;

@@ -5,7 +5,7 @@ import {
 } from '../../../operator/src/store/schema.js';
 import type { DetectionPoint, WindowStatistics } from '../../../operator/src/run/ports.js';
 import type { Reference } from '../../../operator/src/stats/reference.js';
-import { assertGolden } from '../alerting/golden.js';
+import { assertGolden } from '../../harness/golden.js';
 
 const KEY: MonitorKey = { namespace: 'ml-prod', monitor: 'feed-ranker', modelVersion: '2026-11-20' };
 const DAY = 86_400_000;

@@ -1,6 +1,6 @@
 /**
- * Golden files under test/golden/: compare a value's JSON with the stored file, or rewrite the
- * file when UPDATE_GOLDEN=1 (then review the diff in git before committing it).
+ * Golden files under test/golden/: compare output with the stored file, or rewrite the file when
+ * UPDATE_GOLDEN=1 (then review the diff in git before committing it). Shared by every test tier.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,9 +18,9 @@ export function repoRoot(): string {
   return dir;
 }
 
-export function assertGolden(relativePath: string, value: unknown): void {
+/** Compares text with its golden file. */
+export function assertGoldenText(relativePath: string, actual: string): void {
   const file = join(repoRoot(), 'test', 'golden', relativePath);
-  const actual = JSON.stringify(value, null, 2) + '\n';
   if (process.env.UPDATE_GOLDEN === '1') {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, actual);
@@ -28,4 +28,9 @@ export function assertGolden(relativePath: string, value: unknown): void {
   }
   assert.ok(existsSync(file), `golden file ${file} is missing; run with UPDATE_GOLDEN=1 to write it`);
   assert.equal(actual, readFileSync(file, 'utf8'), `output differs from ${file} (UPDATE_GOLDEN=1 rewrites it)`);
+}
+
+/** Compares a value's pretty-printed JSON with its golden file. */
+export function assertGolden(relativePath: string, value: unknown): void {
+  assertGoldenText(relativePath, JSON.stringify(value, null, 2) + '\n');
 }
