@@ -16,13 +16,14 @@
  * {"monitors","converge_s","requests_per_monitor","peak_rss_mb","steady_writes"}.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { request } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { realServers, stopRealServers } from '../test/harness/index.js';
 import { freePort } from '../test/harness/process.js';
+import { packageRoot } from '../operator/src/paths.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,13 +38,7 @@ const NAMESPACES = Number(values.namespaces ?? 10);
 const STEADY_S = Number(values['steady-seconds'] ?? process.env.BENCH_STEADY_SECONDS ?? 120);
 const cli = fileURLToPath(new URL('../operator/src/cli.js', import.meta.url));
 
-/** The repository root: the first folder above this file holding package.json. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
-const crd = join(repoRoot(), 'crds', 'modelmonitors.alertiger.io.yaml');
+const crd = join(packageRoot(), 'crds', 'modelmonitors.alertiger.io.yaml');
 
 const log = (msg: string): void => {
   process.stderr.write(`[bench:operator ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);

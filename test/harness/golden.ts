@@ -5,18 +5,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-/** The repository root: the first folder above this file holding package.json. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('package.json not found above the test file');
-    dir = parent;
-  }
-  return dir;
-}
+import { packageRoot } from '../../operator/src/paths.js';
+
+/** The repository root (the package root: tests run from the repository). */
+export const repoRoot = packageRoot;
 
 /** Compares text with its golden file. */
 export function assertGoldenText(relativePath: string, actual: string): void {

@@ -167,6 +167,15 @@ export async function startWithFreshPorts<T>(start: (attempt: number) => Promise
   }
 }
 
+/** A loopback port nothing listens on (it was free a moment ago): a dead server's address. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
 function canBind(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();

@@ -1,21 +1,6 @@
-/** Where the package's own files are, independent of the working directory. */
-import { existsSync } from 'node:fs';
+/** Where the shipped detector is, independent of the working directory. */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-let root: string | undefined;
-
-/** The directory holding the package's package.json, found by walking up from this module. */
-export function packageRoot(): string {
-  if (root !== undefined) return root;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json'))) return (root = dir);
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
-    dir = parent;
-  }
-}
+import { packageRoot } from '../paths.js';
 
 /** The pretrained detector shipped with the package. */
 export function pretrainedModelPath(): string {

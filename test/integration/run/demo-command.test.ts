@@ -4,13 +4,10 @@
  * incident, stay quiet before it, end with the report page, and take well under a minute.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'operator', 'src', 'cli.js');
+import { join } from 'node:path';
+import { alertiger } from '../../harness/cli.js';
 
 describe('alertiger demo', function () {
   this.timeout(120_000);
@@ -19,17 +16,8 @@ describe('alertiger demo', function () {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('finds the injected incident, prints the monitor and its anomalies, and writes the report in under a minute', async () => {
-    const script = `import { main } from ${JSON.stringify(pathToFileURL(cli).href)}; process.exitCode = await main(process.argv.slice(1));`;
     const started = Date.now();
-    const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script, 'demo', '--dir', join(dir, 'demo')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+    const out = await alertiger(['demo', '--dir', join(dir, 'demo')], dir);
     const seconds = (Date.now() - started) / 1000;
     process.stdout.write(`      demo took ${seconds.toFixed(1)} s\n`);
     assert.equal(out.code, 0, out.stdout + out.stderr);

@@ -4,31 +4,16 @@
  * CLI as a separate process, like a script would.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { DEFAULT_START, generateInferenceLog, writeJsonl } from '../../../operator/src/synthetic/index.js';
+import { alertiger } from '../../harness/cli.js';
 
 const DAY = 86_400_000;
 const start = Date.parse(DEFAULT_START);
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'operator', 'src', 'cli.js');
 const detector = process.env.ALERTIGER_TEST_DETECTOR;
-
-function alertiger(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const script = `import { main } from ${JSON.stringify(pathToFileURL(cli).href)}; process.exitCode = await main(process.argv.slice(1));`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 describe('alertiger run (local log, embedded store)', function () {
   this.timeout(120_000);

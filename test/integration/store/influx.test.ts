@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { AlertigerError } from '../../../operator/src/errors.js';
 import type { WindowStatistics, DetectionPoint } from '../../../operator/src/run/ports.js';
 import { openInfluxSource } from '../../../operator/src/sources/influx.js';
@@ -9,20 +8,13 @@ import { influxClient } from '../../../operator/src/store/connection.js';
 import { InfluxStatisticsStore } from '../../../operator/src/store/influx.js';
 import type { Reference } from '../../../operator/src/stats/reference.js';
 import { realServers } from '../../harness/index.js';
+import { closedPort } from '../../harness/process.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 10, 1);
 
 function win(day: number, values: WindowStatistics['values']): WindowStatistics {
   return { window: { start: new Date(T0 + day * DAY), end: new Date(T0 + (day + 1) * DAY) }, rows: 10, values };
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address !== null ? address.port : 0;
 }
 
 describe('InfluxStatisticsStore (real InfluxDB)', () => {

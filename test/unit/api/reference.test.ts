@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { renderReference } from '../../../operator/src/api/reference.js';
-import { packageRoot } from '../../../operator/src/detector/paths.js';
+import { packageRoot } from '../../../operator/src/paths.js';
 
 const root = packageRoot();
 const crd = yaml.load(readFileSync(join(root, 'crds/modelmonitors.alertiger.io.yaml'), 'utf8')) as Parameters<typeof renderReference>[0];

@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { AlertigerError } from '../../../operator/src/errors.js';
+import { closedPort } from '../../harness/process.js';
 import { callInflux, influxClient, isTransient, quoteIdentifier, quoteString } from '../../../operator/src/store/connection.js';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address !== null ? address.port : 0;
-}
 
 describe('InfluxDB connection', () => {
   it('retries a dead server with backoff, then fails with the unavailable code naming the URL', async () => {
