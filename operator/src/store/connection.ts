@@ -49,12 +49,14 @@ export function influxClient(c: InfluxConnection): InfluxDB {
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 
-/** True for failures that may pass: no connection, a timeout, a 5xx answer. */
+/** True for failures that may pass: no connection, a timeout, a 5xx answer, a server stopping. */
 export function isTransient(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   if (err.name === 'ServiceNotAvailableError' || err.constructor.name === 'ServiceNotAvailableError') return true;
   const code = (err as NodeJS.ErrnoException).code;
-  return (code !== undefined && CONNECTION_CODES.has(code)) || /socket hang up/i.test(err.message);
+  // A server in the middle of stopping answers the query with "query engine shutdown": an
+  // outage that passes, not a refusal of our query.
+  return (code !== undefined && CONNECTION_CODES.has(code)) || /socket hang up|query engine shutdown/i.test(err.message);
 }
 
 /**

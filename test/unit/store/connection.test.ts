@@ -37,6 +37,7 @@ describe('InfluxDB connection', () => {
     assert.equal(isTransient(refused), true);
     assert.equal(isTransient(new ServiceNotAvailableError('Request timed out')), true);
     assert.equal(isTransient(new Error('socket hang up')), true);
+    assert.equal(isTransient(new Error('Error from InfluxDB: query engine shutdown')), true, 'InfluxDB stopping mid-query');
     assert.equal(isTransient(new Error('A 400 Bad Request')), false);
     assert.equal(isTransient('text'), false);
   });
