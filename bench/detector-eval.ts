@@ -70,7 +70,7 @@ async function main(): Promise<void> {
       if (n <= 0) continue;
       const data = generateSeries({ seed: g === '1d' ? seed : seed + 1, count: n, granularity: g });
       const started = performance.now();
-      const rows = evaluate(model, data);
+      const rows = evaluate(model, data, { oracle: true });
       const s = summary(rows);
       const unit = g === '1d' ? 'days' : 'hours';
       process.stdout.write(`\n${g} held-out set: ${n} series x ${data[0].values.length} ${unit}, seed ${g === '1d' ? seed : seed + 1}\n`);

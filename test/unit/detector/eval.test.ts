@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { rollingZScoreFlags, weekdayMadFlags } from '../../../operator/src/detector/eval/baselines.js';
+import { oracleFlags } from '../../../operator/src/detector/eval/evaluate.js';
 import { eventCounts, eventScores } from '../../../operator/src/detector/eval/metrics.js';
 
 const u8 = (s: string): Uint8Array => Uint8Array.from(s.split('').map(Number));
@@ -41,5 +42,15 @@ describe('baselines', () => {
     assert.equal(weekdayMadFlags(values)[28], 0);
     values[28] = 18; // 4.38 MADs
     assert.equal(weekdayMadFlags(values)[28], 1);
+  });
+});
+
+describe('oracle reference', () => {
+  it('flags the points further than k noise sds from their expected value', () => {
+    const values = Float64Array.from([10, 13, 7, 25, NaN]);
+    const truth = { expected: Float64Array.from([10, 10, 10, 20, 10]), noiseSd: Float64Array.from([1, 1, 1, 2, 1]) };
+    // deviations in sds: 0, 3, 3, 2.5, missing
+    assert.deepEqual(Array.from(oracleFlags(values, truth, 2.9)), [0, 1, 1, 0, 0]);
+    assert.deepEqual(Array.from(oracleFlags(values, truth, 2)), [0, 1, 1, 1, 0]);
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { MATERIAL } from '../../../operator/src/detector/synthetic/incidents.js';
 import { generateSeries } from '../../../operator/src/detector/synthetic/index.js';
 
 describe('generateSeries', () => {
@@ -37,6 +38,27 @@ describe('generateSeries', () => {
     }
     assert.ok(series.some((s) => s.values.some((v) => Number.isNaN(v))));
     assert.ok(series.some((s) => s.kind === 'sparse' && s.values.filter((v) => v === 0).length > 100));
+  });
+
+  it('carries a ground truth: unit-sd noise around the expected value, incidents far from it', () => {
+    // Clean points of Gaussian-noise means: (value - expected) / sd is standard normal (where the
+    // sd is the series' own, not the materiality floor incidents are sized against).
+    const z = series
+      .filter((s) => s.kind === 'mean' && s.noise === 'gauss' && s.truth.noiseSd.every((sd) => sd > MATERIAL))
+      .flatMap((s) => Array.from(s.values, (v, t) => (s.labels[t] === 0 && !Number.isNaN(v) ? (v - s.truth.expected[t]) / s.truth.noiseSd[t] : NaN)))
+      .filter((v) => !Number.isNaN(v));
+    assert.ok(z.length > 1000, `clean Gaussian points: ${z.length}`);
+    const mean = z.reduce((a, b) => a + b, 0) / z.length;
+    const variance = z.reduce((a, b) => a + (b - mean) ** 2, 0) / z.length;
+    assert.ok(Math.abs(mean) < 0.1 && Math.abs(variance - 1) < 0.1, `mean ${mean}, variance ${variance}`);
+    // Spikes are 5 to 15 noise sds: measured against the truth, nearly every spike point is far out.
+    const spikes = series.flatMap((s) =>
+      s.incidents
+        .filter((i) => i.kind === 'spike' && s.kind !== 'sparse')
+        .flatMap((i) => Array.from(s.values.subarray(i.start, i.end), (v, k) => Math.abs(v - s.truth.expected[i.start + k]) / s.truth.noiseSd[i.start + k])),
+    ).filter((v) => !Number.isNaN(v));
+    assert.ok(spikes.length > 10);
+    assert.ok(spikes.filter((v) => v > 3).length / spikes.length > 0.9, `spike points beyond 3 sds: ${spikes.filter((v) => v > 3).length}/${spikes.length}`);
   });
 
   it('makes hourly series of whole days with the hourly warm-up', () => {

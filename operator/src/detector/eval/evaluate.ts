@@ -2,7 +2,8 @@
  * One evaluation run over labelled series: the full detector (raw decision), the full detector
  * with the per-series filters, stage 1 alone (outside the band) and the two baselines, all on
  * the same scored points, with event-level precision, recall, F1 and false alarms per 1,000
- * clean points (metrics.ts).
+ * clean points (metrics.ts). When the series carry their ground truth (the synthetic
+ * generator's), an oracle row shows what judging each point alone can reach at best.
  */
 import { filterSeries, type FilterOptions } from '../../postprocess/filters.js';
 import { scoreRegular, DEFAULT_THRESHOLD } from '../detector.js';
@@ -15,6 +16,8 @@ export interface LabelledSeries {
   start: number;
   values: Float64Array;
   labels: Uint8Array;
+  /** Expected value and noise sd of each point with no incident active (oracle only). */
+  truth?: { expected: Float64Array; noiseSd: Float64Array };
 }
 
 export interface EvalRow {
@@ -30,10 +33,39 @@ export const METHODS = {
   mad: 'baseline: same-weekday median +-4 MAD',
 } as const;
 
+export const ORACLE_METHOD = 'reference: oracle (true level and noise sd known)';
+/** Cut-offs the oracle tries, in noise sds; it reports the one with the best F1. */
+export const ORACLE_CUTOFFS = [3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 7, 8];
+
+/** 1 where |x - expected| > k noise sds: point-wise judgement with perfect knowledge of the series. */
+export function oracleFlags(values: Float64Array, truth: NonNullable<LabelledSeries['truth']>, k: number): Uint8Array {
+  return Uint8Array.from(values, (x, t) => (Math.abs(x - truth.expected[t]) > k * truth.noiseSd[t] ? 1 : 0));
+}
+
+/**
+ * The oracle's best event F1 over ORACLE_CUTOFFS on the detector's scored points (its cut-off
+ * is chosen on the evaluated set itself, so it is an upper reference, not a competitor).
+ */
+function oracleRow(data: readonly LabelledSeries[], masks: readonly Uint8Array[]): EvalRow | undefined {
+  if (data.some((d) => d.truth === undefined)) return undefined;
+  let best: EventScores | undefined;
+  let bestK = NaN;
+  for (const k of ORACLE_CUTOFFS) {
+    let total = NO_COUNTS;
+    data.forEach((d, s) => (total = addCounts(total, eventCounts(d.labels, oracleFlags(d.values, d.truth!, k), masks[s]))));
+    const scores = eventScores(total);
+    if (best === undefined || scores.f1 > best.f1) {
+      best = scores;
+      bestK = k;
+    }
+  }
+  return { method: `${ORACLE_METHOD}, |z| > ${bestK}`, scores: best! };
+}
+
 export function evaluate(
   model: GranularityModel,
   data: readonly LabelledSeries[],
-  options: { threshold?: number; filters?: Partial<FilterOptions> } = {},
+  options: { threshold?: number; filters?: Partial<FilterOptions>; oracle?: boolean } = {},
 ): EvalRow[] {
   const spec = model.spec;
   const series: RegularSeries[] = data.map((d) => ({ start: d.start, values: d.values }));
@@ -46,10 +78,12 @@ export function evaluate(
     zscore: NO_COUNTS,
     mad: NO_COUNTS,
   };
+  const masks: Uint8Array[] = [];
   data.forEach((d, s) => {
     const n = d.values.length;
     const r = scored[s];
     const mask = new Uint8Array(n);
+    masks.push(mask);
     const flags = { full: new Uint8Array(n), filtered: new Uint8Array(n), stage1: new Uint8Array(n) };
     const kept = filterSeries(r, options.filters).keep;
     for (let k = 0; k < r.timestamps.length; k++) {
@@ -69,7 +103,9 @@ export function evaluate(
       totals[key] = addCounts(totals[key], eventCounts(d.labels, all[key], mask));
     }
   });
-  return (Object.keys(METHODS) as Array<keyof typeof METHODS>).map((key) => ({ method: METHODS[key], scores: eventScores(totals[key]) }));
+  const rows = (Object.keys(METHODS) as Array<keyof typeof METHODS>).map((key) => ({ method: METHODS[key], scores: eventScores(totals[key]) }));
+  const oracle = options.oracle === true ? oracleRow(data, masks) : undefined;
+  return oracle === undefined ? rows : [...rows, oracle];
 }
 
 /** A fixed-width text table of evaluation rows. */

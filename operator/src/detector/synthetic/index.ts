@@ -7,8 +7,8 @@
 import type { Granularity } from '../../api/types.js';
 import { createRng, type Rng } from '../random.js';
 import { DAY_MS, HOUR_MS } from '../spec.js';
-import { applyIncident, pickIncidentKind, type Incident } from './incidents.js';
-import { cleanSeries, KIND_WEIGHTS, pickWeighted, type Calendar, type NoiseType, type SeriesKind } from './kinds.js';
+import { applyIncident, MATERIAL, pickIncidentKind, type Components, type Incident } from './incidents.js';
+import { cleanSeries, KIND_WEIGHTS, pickWeighted, type Calendar, type Clean, type NoiseType, type SeriesKind } from './kinds.js';
 
 export type { Incident, IncidentKind } from './incidents.js';
 export type { NoiseType, SeriesKind } from './kinds.js';
@@ -24,6 +24,12 @@ export interface SyntheticSeries {
   values: Float64Array;
   labels: Uint8Array;
   incidents: Incident[];
+  /**
+   * Ground truth, for the evaluation's oracle reference only: the value each point would be
+   * expected to read if no incident were active at it (lasting effects of earlier incidents, a
+   * permanent shift past its labelled week, count as the new normal), and the noise sd there.
+   */
+  truth: { expected: Float64Array; noiseSd: Float64Array };
 }
 
 export interface GeneratorOptions {
@@ -84,7 +90,25 @@ function oneSeries(index: number, options: Required<GeneratorOptions>, rng: Rng)
     const rate = rng.logUniform(0.002, 0.03);
     for (let t = 0; t < n; t++) if (rng.chance(rate)) values[t] = NaN;
   }
-  return { name: `${kind}-${index}`, kind, noise: clean.noiseType, granularity: options.granularity, start, stepMs, values, labels, incidents };
+  const truth = groundTruth(clean, comp, incidents);
+  return { name: `${kind}-${index}`, kind, noise: clean.noiseType, granularity: options.granularity, start, stepMs, values, labels, incidents, truth };
+}
+
+function groundTruth(clean: Clean, comp: Components, incidents: readonly Incident[]): SyntheticSeries['truth'] {
+  const n = comp.mean.length;
+  const sd = (scale: number): number => Math.max(scale, clean.unit, MATERIAL);
+  const expected = Float64Array.from(comp.mean);
+  const noiseSd = Float64Array.from(comp.scale, sd);
+  for (const inc of incidents) {
+    // Inside an incident: the clean series plus what earlier incidents left behind.
+    const before = Math.max(0, inc.start - 1);
+    const offset = comp.mean[before] - clean.mean[before];
+    for (let t = inc.start; t < Math.min(n, inc.end); t++) {
+      expected[t] = clean.mean[t] + offset;
+      noiseSd[t] = sd(clean.scale[t]);
+    }
+  }
+  return { expected, noiseSd };
 }
 
 /** Generates `count` labelled series. */
