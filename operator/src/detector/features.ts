@@ -5,7 +5,9 @@
  * Per scored point t of a regular series (NaN = missing):
  * - history: values[t - window .. t - omit - 1] (the last `omit` dropped), gaps inside it filled
  *   by linear interpolation, then z-scored with the window's mean and std (std floored at
- *   STD_FLOOR); the stage-1 outputs are mapped back with the same mean and std;
+ *   STD_FLOOR); the stage-1 outputs are mapped back with the same mean and std; with
+ *   spec.seasonalProfile (hourly) the median of each season slot is subtracted first and the
+ *   target slot's median folded into the mean, so outputs map back the same way;
  * - irregularity: spread between the 60th and 40th percentiles of the seasonal differences
  *   x[i] - x[i - seasonLag] of the normalised history;
  * - aux: one-hot weekday (and hour of day for hourly series) of the target, in UTC;
@@ -107,6 +109,39 @@ export function irregularity(norm: ArrayLike<number>, lag: number, scratch?: Flo
   return percentile(diffs, 0.6) - percentile(diffs, 0.4);
 }
 
+/**
+ * Subtracts from window[0 .. len) the median of its season slot (values lag apart: i mod lag)
+ * and returns the profile at slot `targetSlot`. Medians, so an incident in the window moves the
+ * profile of its hours little. `scratch` holds at least ceil(len / lag) values; `profile`
+ * (lag values) is reused across calls by the batch builder.
+ */
+export function removeSeasonalProfile(
+  window: Float64Array,
+  len: number,
+  lag: number,
+  targetSlot: number,
+  scratch: Float64Array,
+  profile = new Float64Array(lag),
+): number {
+  for (let k = 0; k < lag; k++) {
+    let m = 0;
+    for (let i = k; i < len; i += lag) {
+      // Insertion into the sorted prefix: at most a handful of values per slot.
+      const v = window[i];
+      let j = m - 1;
+      while (j >= 0 && scratch[j] > v) {
+        scratch[j + 1] = scratch[j];
+        j--;
+      }
+      scratch[j + 1] = v;
+      m++;
+    }
+    profile[k] = m === 0 ? 0 : percentile(scratch.subarray(0, m), 0.5);
+  }
+  for (let i = 0; i < len; i++) window[i] -= profile[i % lag];
+  return profile[targetSlot % lag];
+}
+
 /** Writes the target's calendar one-hots (weekday 0 = Sunday, then hour of day) at out[offset]. */
 export function calendarOneHot(timestampMs: number, spec: GranularitySpec, out: Float32Array, offset: number): void {
   const width = auxLength(spec);
@@ -192,11 +227,14 @@ export function buildStage1Batch(series: readonly RegularSeries[], spec: Granula
   };
   const raw = new Float64Array(h);
   const scratch = new Float64Array(h);
+  const profile = new Float64Array(spec.seasonLag);
   for (let i = 0; i < n; i++) {
     const s = series[points.series[i]];
     const t = points.index[i];
     fillWindow(s.values, t - spec.window, h, raw);
+    const level = spec.seasonalProfile === true ? removeSeasonalProfile(raw, h, spec.seasonLag, spec.window, scratch, profile) : 0;
     const stats = zScore(raw, batch.history, i * h);
+    stats.mean += level;
     batch.mean[i] = stats.mean;
     batch.std[i] = stats.std;
     batch.irregularity[i] = irregularity(batch.history.subarray(i * h, (i + 1) * h), spec.seasonLag, scratch);

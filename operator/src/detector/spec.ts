@@ -8,7 +8,11 @@
  * Hourly (this product's extension): a window of 7 whole days = 168 hourly values, the last 3
  * hours dropped so 165 values remain; the target's weekday (7) and hour of day (24) as one-hots;
  * irregularity from day-over-day (lag 24) differences, because the day is the dominant season
- * of hourly statistics and a week-over-week lag would need a two-week window.
+ * of hourly statistics and a week-over-week lag would need a two-week window. The daily cycle
+ * is taken out of the window before it is normalised (the median of each hour of day over the
+ * 7 days) and put back at the target: otherwise the window std is the cycle's amplitude, the
+ * network has to forecast the cycle to a precision its loss barely rewards, and on a strongly
+ * daily-seasonal statistic the band ends up many noise sds wide.
  *
  * Calendar features are taken in UTC from the point's timestamp.
  */
@@ -26,6 +30,12 @@ export interface GranularitySpec {
   seasonLag: number;
   /** Whether the hour of day is an auxiliary input (hourly series). */
   hourOfDay: boolean;
+  /**
+   * Whether the window's seasonal profile (the median of each slot i mod seasonLag) is taken out
+   * before normalising and put back at the target (hourly series). Absent in models saved
+   * before it existed, which keeps them scoring as they were trained.
+   */
+  seasonalProfile?: boolean;
 }
 
 export const DAY_MS = 86_400_000;
@@ -47,6 +57,7 @@ export const HOURLY: GranularitySpec = {
   omit: 3,
   seasonLag: 24,
   hourOfDay: true,
+  seasonalProfile: true,
 };
 
 export const SPECS: Record<Granularity, GranularitySpec> = { '1d': DAILY, '1h': HOURLY };

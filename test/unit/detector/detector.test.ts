@@ -23,6 +23,23 @@ function weekly(n: number, spikeAt?: number): { timestamps: number[]; values: Fl
   return { timestamps: Array.from({ length: n }, (_, t) => T0 + t * DAY), values };
 }
 
+const HOUR = 3_600_000;
+
+/**
+ * An hourly request count with a strong daily cycle (+-40%) and Poisson-like noise (sd ~30);
+ * `dropAt` takes 20% off four hours from there (a partial outage: ~8 noise sds, a fraction of
+ * the daily swing).
+ */
+function diurnal(hours: number, dropAt?: number): { timestamps: number[]; values: Float64Array } {
+  const rng = createRng(7);
+  const values = Float64Array.from({ length: hours }, (_, t) => {
+    const level = 1000 * (1 + 0.4 * Math.sin((2 * Math.PI * t) / 24));
+    return Math.round(level + Math.sqrt(level) * rng.normal());
+  });
+  if (dropAt !== undefined) for (let t = dropAt; t < dropAt + 4; t++) values[t] = Math.round(values[t] * 0.8);
+  return { timestamps: Array.from({ length: hours }, (_, t) => T0 + t * HOUR), values };
+}
+
 describe('isAnomalous', () => {
   const cases: Array<[string, [number, number, number, number, number], boolean]> = [
     ['flags a point above the band with a score over the threshold', [0.5, 0.2, 15, 8, 12], true],
@@ -82,6 +99,14 @@ describe('detector', () => {
       const flagged = Array.from(r.timestamps).filter((_, k) => r.anomalous[k] === 1).map((t) => (t - T0) / DAY);
       assert.ok(flagged.includes(100), `flagged days: ${flagged.join(',')}`);
       assert.ok(flagged.filter((d) => d < 100 || d > 104).length <= 1, `flagged days: ${flagged.join(',')}`);
+    });
+
+    it('flags a partial outage inside the daily cycle of an hourly count, and little else', () => {
+      const drop = 24 * 12 + 5; // day 12, 05:00, near the top of the cycle
+      const [r] = pretrained.score([diurnal(24 * 14, drop)]);
+      const flagged = Array.from(r.timestamps).filter((_, k) => r.anomalous[k] === 1).map((t) => (t - T0) / HOUR);
+      assert.ok(flagged.some((h) => h >= drop && h < drop + 4), `flagged hours: ${flagged.join(',')}`);
+      assert.ok(flagged.filter((h) => h < drop || h >= drop + 6).length <= 2, `flagged hours: ${flagged.join(',')}`);
     });
 
     it('keeps its tensor count flat over repeated scoring', () => {

@@ -7,6 +7,7 @@ import {
   fillWindow,
   irregularity,
   percentile,
+  removeSeasonalProfile,
   selectPoints,
   stage2Features,
   STD_FLOOR,
@@ -119,6 +120,31 @@ describe('buildStage1Batch', () => {
     assert.equal(batch.aux[2], 1);
     // a straight line has identical week-over-week differences
     close(batch.irregularity[0], 0, 1e-6);
+  });
+});
+
+describe('removeSeasonalProfile', () => {
+  it('subtracts the median of each slot and returns the target slot profile', () => {
+    // lag 3, 8 values: slot 0 = 1, 4, 100 (median 4), slot 1 = 2, 5, 6 (5), slot 2 = 3, 9 (6)
+    const w = Float64Array.from([1, 2, 3, 4, 5, 9, 100, 6]);
+    const level = removeSeasonalProfile(w, 8, 3, 9, new Float64Array(8));
+    assert.equal(level, 4); // target index 9 is slot 0
+    assert.deepEqual(Array.from(w), [-3, -3, -3, 0, 0, 3, 96, 1]);
+  });
+
+  it('takes the daily cycle out of an hourly window, so the band is sized by the noise', () => {
+    // A strong daily cycle (amplitude 100) with small noise (+-1, alternating by day).
+    const values = new Float64Array(24 * 8).map((_, i) => 1000 + 100 * Math.sin((2 * Math.PI * i) / 24) + (Math.floor(i / 24) % 2 === 0 ? 1 : -1));
+    const t = 24 * 7 + 6; // 06:00 of day 7, at the top of the cycle
+    const batch = buildStage1Batch([{ start: MONDAY, values }], HOURLY, { series: Int32Array.of(0), index: Int32Array.of(t) });
+    // The window std is of the order of the noise (1), not the cycle's (~70); the target sits at
+    // its hour's level.
+    assert.ok(batch.std[0] > 0.5 && batch.std[0] < 2, `std ${batch.std[0]}`);
+    close(batch.mean[0], 1100, 1.5);
+    assert.ok(Math.abs(batch.target[0]) < 2.1, `target ${batch.target[0]}`);
+    // Without the profile (a saved model from before it existed), the window std is the cycle's.
+    const plain = buildStage1Batch([{ start: MONDAY, values }], { ...HOURLY, seasonalProfile: undefined }, { series: Int32Array.of(0), index: Int32Array.of(t) });
+    assert.ok(plain.std[0] > 60, `plain std ${plain.std[0]}`);
   });
 });
 
