@@ -39,13 +39,15 @@ function trainSeconds(series: number, epochs: number): number {
   return seconds;
 }
 
-function scoringInput(count: number): SeriesInput[] {
-  const days = 56;
-  return generateSeries({ seed: 5, count, length: days, warmup: 30 }).map((s) => ({
-    timestamps: Float64Array.from({ length: days }, (_, i) => s.start + i * s.stepMs),
+/** Series of two windows' length, scored on their second window only (as a run scores). */
+function scoringInput(count: number, granularity: '1d' | '1h' = '1d'): SeriesInput[] {
+  const window = granularity === '1d' ? 28 : 168;
+  const length = 2 * window;
+  return generateSeries({ seed: 5, count, length, warmup: window + 2, granularity }).map((s) => ({
+    timestamps: Float64Array.from({ length }, (_, i) => s.start + i * s.stepMs),
     values: s.values,
-    granularity: '1d',
-    from: s.start + 28 * s.stepMs,
+    granularity,
+    from: s.start + window * s.stepMs,
   }));
 }
 
@@ -93,6 +95,9 @@ async function main(): Promise<void> {
   const otherScoring = pointsPerSecond(detector, input);
   say(`scoring on ${other}: ${Math.round(otherScoring.pps)} points/s`);
   await switchBackend(backend);
+  // Hourly windows are 165 values wide and have their daily profile taken out first.
+  const hourly = pointsPerSecond(detector, scoringInput(Math.max(1, Math.round(scoreCount / 20)), '1h'));
+  say(`scoring ${Math.max(1, Math.round(scoreCount / 20))} hourly series x 7-day windows on ${backend}: ${hourly.points} points, ${Math.round(hourly.pps)} points/s`);
 
   const memory: Array<{ rss: number; heap: number; tensors: number }> = [];
   for (let i = 0; i < 10; i++) {
@@ -114,6 +119,7 @@ async function main(): Promise<void> {
   const result = {
     train_s: Number(trainS.toFixed(1)),
     points_per_s: Math.round(scoring.pps),
+    points_per_s_hourly: Math.round(hourly.pps),
     event_f1: Number(accuracy.event_f1.toFixed(3)),
     baseline_f1: Number(accuracy.baseline_f1.toFixed(3)),
     backend,
