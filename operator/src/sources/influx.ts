@@ -4,7 +4,7 @@
  * rows than the limit is read on with OFFSET), so memory holds one page. Tags and fields both
  * become row fields, except the `where` tags, which are the same on every row.
  */
-import { callInflux, influxClient, quoteIdentifier, quoteString, type InfluxConnection, type RetryPolicy } from '../store/connection.js';
+import { callInflux, influxClient, queryInflux, quoteIdentifier, quoteString, type InfluxConnection, type RetryPolicy } from '../store/connection.js';
 import { AlertigerError } from '../errors.js';
 import type { Row, RowSource } from './types.js';
 
@@ -30,6 +30,10 @@ interface RawSeries {
   values?: unknown[][];
 }
 
+interface RawAnswer {
+  results?: Array<{ series?: RawSeries[]; error?: string }>;
+}
+
 /** Checks the server answers and the database exists, then returns the rows. */
 export async function openInfluxSource(spec: InfluxSourceSpec, options: InfluxReadOptions): Promise<RowSource> {
   const client = influxClient(spec);
@@ -47,10 +51,9 @@ export async function openInfluxSource(spec: InfluxSourceSpec, options: InfluxRe
       const end = Math.min(options.to, start + pageMs);
       for (let offset = 0; ; offset += limit) {
         const q = selectQuery(spec.measurement, [...filter, `time >= ${start}ms`, `time < ${end}ms`], limit, offset);
-        const raw = await callInflux(`read ${spec.measurement}`, spec.url, CODES, () => client.queryRaw(q, { database: spec.database, precision: 'ms' }), options) as { results?: Array<{ series?: RawSeries[]; error?: string }> };
-        const result = raw.results?.[0];
-        if (result?.error !== undefined) throw new AlertigerError('SourceInvalid', `InfluxDB at ${spec.url} refused to read ${spec.measurement}: ${result.error}`);
-        const series = result?.series?.[0];
+        const query = (): Promise<RawAnswer> => client.queryRaw(q, { database: spec.database, precision: 'ms' }) as Promise<RawAnswer>;
+        const raw = await queryInflux(`read ${spec.measurement}`, spec.url, CODES, query, options);
+        const series = raw.results?.[0]?.series?.[0];
         const values = series?.values ?? [];
         if (values.length > 0) yield { rows: toRows(series!.columns, values, whereKeys, line), corrupt: [] };
         line += values.length;

@@ -86,6 +86,38 @@ export async function callInflux<T>(
   }
 }
 
+/** What queryInflux needs of a raw InfluxDB answer: the first result's error, if any. */
+export interface QueryAnswer {
+  results?: Array<{ error?: string }>;
+}
+
+/**
+ * A raw query through callInflux. InfluxDB reports some failures inside a 200 answer
+ * (`results[0].error`); they are raised inside the retried call, so one that passes ("query
+ * engine shutdown" from a server that is stopping) is retried and reported as an outage, and
+ * one that does not (a bad query) as a refusal, like any other answer.
+ */
+export function queryInflux<T extends QueryAnswer>(
+  what: string,
+  url: string,
+  codes: { unavailable: string; rejected: string },
+  query: () => Promise<T>,
+  policy: RetryPolicy = {},
+): Promise<T> {
+  return callInflux(
+    what,
+    url,
+    codes,
+    async () => {
+      const answer = await query();
+      const error = answer.results?.[0]?.error;
+      if (error !== undefined) throw new Error(error);
+      return answer;
+    },
+    policy,
+  );
+}
+
 function errorText(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const code = (err as NodeJS.ErrnoException).code;

@@ -8,7 +8,7 @@ import type { InfluxDB, IPoint } from 'influx';
 import type { DetectionPoint, RunStore, StatCategory, StatSeries, WindowStatistics } from '../run/ports.js';
 import type { Reference } from '../stats/reference.js';
 import { AlertigerError } from '../errors.js';
-import { callInflux, influxClient, type InfluxConnection, type RetryPolicy } from './connection.js';
+import { callInflux, influxClient, queryInflux, type InfluxConnection, type RetryPolicy } from './connection.js';
 import {
   deleteStatisticsQuery, detectionPoints, detectionsQuery, historyQuery, parseDetections, parseHistory, parseReference,
   referencePoints, referenceQuery, seriesOf, statisticsPoints, type MonitorKey, type RawResponse,
@@ -87,7 +87,7 @@ export class InfluxStatisticsStore implements RunStore {
   }
 
   private async query(what: string, q: string): Promise<RawResponse> {
-    const raw = await callInflux(what, this.options.url, CODES, () => this.client.queryRaw(q, { database: this.options.database, precision: 'ms' }) as Promise<RawResponse>, this.options);
+    const raw = await queryInflux(what, this.options.url, CODES, () => this.client.queryRaw(q, { database: this.options.database, precision: 'ms' }) as Promise<RawResponse>, this.options);
     try {
       seriesOf(raw);
     } catch (err) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { AlertigerError } from '../../../operator/src/errors.js';
 import { closedPort } from '../../harness/process.js';
-import { callInflux, influxClient, isTransient, quoteIdentifier, quoteString } from '../../../operator/src/store/connection.js';
+import { callInflux, influxClient, isTransient, queryInflux, quoteIdentifier, quoteString } from '../../../operator/src/store/connection.js';
 
 describe('InfluxDB connection', () => {
   it('retries a dead server with backoff, then fails with the unavailable code naming the URL', async () => {
@@ -28,6 +28,29 @@ describe('InfluxDB connection', () => {
       calls++;
       throw new Error('A 400 Bad Request error occurred: {"error":"error parsing query"}');
     }, { retries: 3, sleep: async () => undefined }), /InfluxDB at http:\/\/x refused to read: A 400/);
+    assert.equal(calls, 1);
+  });
+
+  it('retries an error InfluxDB reports inside its answer when it passes, and refuses one that does not', async () => {
+    const codes = { unavailable: 'SourceUnavailable', rejected: 'SourceInvalid' };
+    const policy = { retries: 3, sleep: async () => undefined };
+    // A server stopping answers 200 with "query engine shutdown", then comes back.
+    const answers: Array<{ results: Array<{ error?: string; series?: unknown[] }> }> = [{ results: [{ error: 'query engine shutdown' }] }, { results: [{ series: [] }] }];
+    let calls = 0;
+    const ok = await queryInflux('read inference_log', 'http://x', codes, async () => answers[calls++], policy);
+    assert.equal(calls, 2);
+    assert.deepEqual(ok, answers[1]);
+    // Still stopping after every retry: an outage, not a refusal.
+    await assert.rejects(
+      queryInflux('read inference_log', 'http://x', codes, async () => answers[0], policy),
+      (err: unknown) => err instanceof AlertigerError && err.code === 'SourceUnavailable' && /unreachable \(read inference_log\): query engine shutdown/.test(err.message),
+    );
+    // A bad query is refused at once, with InfluxDB's words.
+    calls = 0;
+    await assert.rejects(
+      queryInflux('read inference_log', 'http://x', codes, async () => (calls++, { results: [{ error: 'error parsing query: found EOF' }] }), policy),
+      (err: unknown) => err instanceof AlertigerError && err.code === 'SourceInvalid' && err.message === 'InfluxDB at http://x refused to read inference_log: error parsing query: found EOF',
+    );
     assert.equal(calls, 1);
   });
 
