@@ -96,8 +96,9 @@ async function main(): Promise<void> {
   say(`scoring on ${other}: ${Math.round(otherScoring.pps)} points/s`);
   await switchBackend(backend);
   // Hourly windows are 165 values wide and have their daily profile taken out first.
-  const hourly = pointsPerSecond(detector, scoringInput(Math.max(1, Math.round(scoreCount / 20)), '1h'));
-  say(`scoring ${Math.max(1, Math.round(scoreCount / 20))} hourly series x 7-day windows on ${backend}: ${hourly.points} points, ${Math.round(hourly.pps)} points/s`);
+  const hourlyCount = Math.max(1, Math.round(scoreCount / 20));
+  const hourly = pointsPerSecond(detector, scoringInput(hourlyCount, '1h'));
+  say(`scoring ${hourlyCount} hourly series x 7-day windows on ${backend}: ${hourly.points} points, ${Math.round(hourly.pps)} points/s`);
 
   const memory: Array<{ rss: number; heap: number; tensors: number }> = [];
   for (let i = 0; i < 10; i++) {

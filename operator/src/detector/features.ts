@@ -136,7 +136,8 @@ export function removeSeasonalProfile(
       scratch[j + 1] = v;
       m++;
     }
-    profile[k] = m === 0 ? 0 : percentile(scratch.subarray(0, m), 0.5);
+    // The median of the sorted prefix, read in place (no view per slot: this runs per point).
+    profile[k] = m === 0 ? 0 : scratch[(m - 1) >> 1] + 0.5 * (scratch[m >> 1] - scratch[(m - 1) >> 1]);
   }
   for (let i = 0; i < len; i++) window[i] -= profile[i % lag];
   return profile[targetSlot % lag];
