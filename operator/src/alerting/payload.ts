@@ -49,10 +49,15 @@ export function anomalyKey(a: Pick<AnomalyStatus, 'category' | 'subject' | 'stat
  * so a duplicate key keeps its most severe entry). Shadow mode sends nothing: returns [].
  */
 export function alertsForStatus(monitor: ModelMonitor, options: AlertOptions): PostableAlert[] {
+  return alertsForAnomalies(monitor, monitor.status?.anomalies ?? [], options);
+}
+
+/** One alert per anomaly given (most severe first: a duplicate key keeps the first). */
+export function alertsForAnomalies(monitor: ModelMonitor, anomalies: readonly AnomalyStatus[], options: AlertOptions): PostableAlert[] {
   if (monitor.spec.mode === 'Shadow') return [];
   const seen = new Set<string>();
   const alerts: PostableAlert[] = [];
-  for (const anomaly of monitor.status?.anomalies ?? []) {
+  for (const anomaly of anomalies) {
     const key = anomalyKey(anomaly);
     if (seen.has(key)) continue;
     seen.add(key);
@@ -113,9 +118,9 @@ function alertAnnotations(monitor: ModelMonitor, anomaly: AnomalyStatus, reportU
   // once and the band's upper edge the share the spec tolerates.
   const [summary, description] = anomaly.category === 'model'
     ? [
-      `${who}: ${percent(anomaly.observed)} of the features of model ${monitor.spec.model.name} are anomalous at once (an upstream or pipeline change?)`,
+      `${who}: ${percent(anomaly.observed)} of the features of model ${monitor.spec.model.name} are anomalous at once${memberSubjects(anomaly)} (an upstream or pipeline change?)`,
       `${percent(anomaly.observed)} of the features are anomalous in the same window, above the ${percent(anomaly.upper)} ` +
-        `that maxConcurrentFraction tolerates; the per-feature anomalies are in the report. Most severe member: ${since}`,
+        `that maxConcurrentFraction tolerates. ${membersLine(anomaly)}Most severe member: ${since}`,
     ]
     : [
       `${who}: ${anomaly.category} ${anomaly.subject}: ${anomaly.statistic} is ${fmt(anomaly.observed)}, expected ${fmt(anomaly.expected)}`,
@@ -125,6 +130,22 @@ function alertAnnotations(monitor: ModelMonitor, anomaly: AnomalyStatus, reportU
   const annotations: Record<string, string> = { ...(monitor.spec.alerting?.annotations ?? {}), summary, description };
   if (reportUrl !== undefined && reportUrl !== '') annotations.report_url = reportUrl;
   return sortKeys(annotations);
+}
+
+/** ": a, b, c and 4 more": the distinct features of a model-level anomaly, most severe first. */
+function memberSubjects(anomaly: AnomalyStatus): string {
+  const subjects = [...new Set((anomaly.members ?? []).map((m) => m.subject))];
+  if (subjects.length === 0) return '';
+  const shown = subjects.slice(0, 3);
+  return `: ${shown.join(', ')}${subjects.length > shown.length ? ` and ${subjects.length - shown.length} more` : ''}`;
+}
+
+/** The features behind a model-level anomaly, most severe first, for the alert's description. */
+function membersLine(anomaly: AnomalyStatus): string {
+  const members = anomaly.members ?? [];
+  if (members.length === 0) return 'The per-feature anomalies are in the report. ';
+  const shown = members.slice(0, 8).map((m) => `${m.subject} ${m.statistic} ${fmt(m.observed)} (expected ${fmt(m.expected)})`);
+  return `Moved: ${shown.join('; ')}${members.length > shown.length ? `; and ${members.length - shown.length} more` : ''}. `;
 }
 
 function percent(share: number): string {

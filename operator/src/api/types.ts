@@ -115,7 +115,7 @@ export interface Condition {
 }
 
 export interface AnomalyStatus {
-  category: 'feature' | 'score' | 'label' | 'model';
+  category: 'feature' | 'score' | 'label' | 'data' | 'model';
   subject: string;
   statistic: string;
   start: string;
@@ -125,6 +125,25 @@ export interface AnomalyStatus {
   expected: number;
   lower: number;
   upper: number;
+  /** A model-level anomaly: the features that moved together, most severe first. */
+  members?: AnomalyMember[];
+}
+
+/** One feature statistic behind a model-level anomaly. */
+export interface AnomalyMember {
+  subject: string;
+  statistic: string;
+  severity: number;
+  observed: number;
+  expected: number;
+}
+
+/** A change a person accepted as the new normal (annotation alertiger.io/accept). */
+export interface AcceptedChange {
+  /** category/subject/statistic of the anomaly accepted. */
+  key: string;
+  /** When a run first saw the acceptance: history from here on is taken as observed. */
+  since: string;
 }
 
 export interface ModelMonitorStatus {
@@ -138,6 +157,10 @@ export interface ModelMonitorStatus {
   cronJobName?: string;
   conditions?: Condition[];
   anomalies?: AnomalyStatus[];
+  /** Series the last run could score (enough history, enough rows) and series stored. */
+  scoredSeries?: number;
+  totalSeries?: number;
+  accepted?: AcceptedChange[];
 }
 
 export interface ModelMonitor {
@@ -150,3 +173,9 @@ export interface ModelMonitor {
 
 /** Most anomalies kept on the status; the rest are in InfluxDB and the report. */
 export const MAX_STATUS_ANOMALIES = 20;
+/** Most members listed on a model-level anomaly. */
+export const MAX_ANOMALY_MEMBERS = 20;
+/** Most accepted changes remembered on the status. */
+export const MAX_ACCEPTED = 100;
+/** The annotation by which a person accepts open anomalies as the new normal. */
+export const ACCEPT_ANNOTATION = 'alertiger.io/accept';

@@ -15,7 +15,7 @@ import { createLogger } from '../log.js';
 import { openFileSource, type FileFormat, type RowSource } from '../sources/index.js';
 import { latestClosedEnd, windowMs } from '../run/windows.js';
 import { runLocally } from '../run/local.js';
-import { formatAnomalies, formatGetMonitors } from '../run/print.js';
+import { formatAnomalies, formatCoverage, formatGetMonitors } from '../run/print.js';
 
 const USAGE = `Usage: alertiger run -f monitor.yaml [--data PATH] [--format jsonl|csv|parquet] [--store DIR] [--now ISO] [--report FILE]
 
@@ -69,6 +69,7 @@ export async function run(args: string[]): Promise<number> {
       formatGetMonitors([{ monitor: updated, status, created }], new Date(now.getTime() + result.durationMs)),
       '',
       formatAnomalies(status),
+      formatCoverage(status),
       '',
       `Stored ${result.stored.length} window(s) in ${storeDir}; run took ${(result.durationMs / 1000).toFixed(1)} s.`,
       `Report: ${reportPath}`,

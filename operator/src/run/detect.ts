@@ -4,13 +4,15 @@
  * concurrency and traffic ratio per model) -> the points to store and the anomalies open now.
  * The only effect is the detector call; the rest is plain arithmetic on its arrays.
  */
-import type { AnomalyStatus, Granularity } from '../api/types.js';
+import { MAX_ANOMALY_MEMBERS, type AnomalyMember, type AnomalyStatus, type Granularity } from '../api/types.js';
 import type { SeriesInput } from '../detector/series.js';
 import type { SeriesScores } from '../detector/detector.js';
 import {
   applyConcurrency, applyTrafficRatio, filterSeries, type FilterOptions, type ModelLevelAlert,
 } from '../postprocess/index.js';
-import { openAnomaly, type ScoredPoint, type SeriesKey } from './episodes.js';
+import { openAnomaly, round, type ScoredPoint, type SeriesKey } from './episodes.js';
+import { continueEpisodes } from './lifecycle.js';
+import { resolutions, seriesKey } from './noise.js';
 import type { ScoringRange } from './labels.js';
 import type { DetectionPoint, StatCategory, StatSeries } from './ports.js';
 
@@ -21,8 +23,12 @@ export interface ScoringDetector {
 
 /** The statistic of a model-level (concurrency) anomaly: the share of features anomalous at once. */
 export const MODEL_LEVEL_STATISTIC = 'anomalous_feature_share';
-/** Severity is unbounded for a zero-width band; the status and InfluxDB need a finite number. */
-export const MAX_SEVERITY = 1000;
+/**
+ * The detector's bands are floored by what a statistic can resolve (run/noise.ts), so severity
+ * is finite and ranks anomalies across statistics; this bound only guards the status and
+ * InfluxDB against a zero-width band from another detector.
+ */
+export const MAX_SEVERITY = 1e6;
 
 export interface DetectOptions {
   granularity: Granularity;
@@ -43,6 +49,11 @@ export interface DetectOptions {
    * the label horizon: run/labels.ts). The model-level series always uses latestStart.
    */
   ranges?: Partial<Record<StatCategory, ScoringRange>>;
+  /**
+   * Whether the series (key) was anomalous at its stored point just before `time`: an open
+   * episode continues while the series stays outside its band (run/lifecycle.ts).
+   */
+  openBefore?: (key: string, time: number) => boolean;
 }
 
 export interface DetectResult {
@@ -64,32 +75,41 @@ interface Candidate {
 export function detect(detector: ScoringDetector, history: readonly StatSeries[], options: DetectOptions): DetectResult {
   const usable = history.filter((s) => s.times.length > 0);
   const rangeOf = (category: StatCategory): ScoringRange => options.ranges?.[category] ?? options;
-  const inputs: SeriesInput[] = usable.map((s) => ({
-    timestamps: s.times, values: s.values, granularity: options.granularity, from: rangeOf(s.category).scoreFrom,
-  }));
+  const resolution = resolutions(usable);
+  const inputs: SeriesInput[] = usable.map((s) => {
+    const r = resolution.get(seriesKey(s));
+    return {
+      timestamps: s.times, values: s.values, granularity: options.granularity, from: rangeOf(s.category).scoreFrom,
+      ...(r !== undefined ? { noise: r.noise, ...(r.domain !== undefined ? { domain: r.domain } : {}) } : {}),
+    };
+  });
   const scores = inputs.length > 0 ? detector.score(inputs, { threshold: options.threshold }) : [];
 
-  // Severity and duration, per series.
-  const kept: Uint8Array[] = [];
+  // Severity and duration per series, then the episode rule: open until back inside the band.
+  const flags: Uint8Array[] = [];
   const severities: Float64Array[] = [];
   const candidates: Candidate[] = [];
   scores.forEach((s, k) => {
     const filtered = filterSeries(s, options.filters);
-    kept.push(filtered.keep);
+    const outside = Uint8Array.from(s.observed, (v, i) => (v > s.upper[i] || v < s.lower[i] ? 1 : 0));
+    const wasOpen = s.timestamps.length > 0 && (options.openBefore?.(seriesKey(usable[k]), s.timestamps[0]) ?? false);
+    const keep = continueEpisodes(filtered.keep, outside, wasOpen);
+    flags.push(keep);
     severities.push(filtered.severity);
-    for (let i = 0; i < filtered.keep.length; i++) {
-      if (filtered.keep[i] === 1) candidates.push({ category: usable[k].category, subject: usable[k].subject, timestamp: s.timestamps[i], series: k, index: i });
+    for (let i = 0; i < keep.length; i++) {
+      if (keep[i] === 1) candidates.push({ category: usable[k].category, subject: usable[k].subject, timestamp: s.timestamps[i], series: k, index: i });
     }
   });
 
-  // Concurrency: many features anomalous in one window become one model-level anomaly.
+  // Concurrency: many features anomalous in one window become one model-level anomaly; the
+  // per-feature points keep their own verdict (stored, masked later), only the alert is merged.
   const featureCount = new Set(usable.filter((s) => s.category === 'feature').map((s) => s.subject)).size;
   const concurrency = applyConcurrency(candidates, featureCount, { maxConcurrentFraction: options.maxConcurrentFraction });
   // Traffic ratio: a version serving too small a share of its model's traffic raises nothing.
-  const traffic = applyTrafficRatio([...concurrency.individual], options.trafficShare, { minTrafficRatio: options.minTrafficRatio });
+  const traffic = applyTrafficRatio(candidates, options.trafficShare, { minTrafficRatio: options.minTrafficRatio });
   const suppressed = traffic.decision === 'suppress';
-  const final = scores.map((s) => new Uint8Array(s.timestamps.length));
-  if (!suppressed) for (const c of concurrency.individual) final[c.series][c.index] = 1;
+  const modelLevel = suppressed ? [] : concurrency.modelLevel;
+  const mergedAtLatest = modelLevel.some((m) => m.timestamp === options.latestStart);
 
   const points: DetectionPoint[] = [];
   const open: AnomalyStatus[] = [];
@@ -100,22 +120,39 @@ export function detect(detector: ScoringDetector, history: readonly StatSeries[]
     for (let i = 0; i < s.timestamps.length; i++) {
       const point: ScoredPoint = {
         time: s.timestamps[i], observed: s.observed[i], baseline: s.baseline[i], lower: s.lower[i], upper: s.upper[i],
-        score: s.score[i], severity: Math.min(severities[k][i], MAX_SEVERITY), anomaly: final[k][i] === 1,
+        score: s.score[i], severity: Math.min(severities[k][i], MAX_SEVERITY), anomaly: !suppressed && flags[k][i] === 1,
       };
       scored.push(point);
       points.push({ ...key, ...point });
     }
+    if (mergedAtLatest && key.category === 'feature') return;
     const found = openAnomaly(key, scored, rangeOf(usable[k].category).latestStart, maxGap);
     if (found !== undefined) open.push(found);
   });
 
-  const modelLevel = suppressed ? [] : concurrency.modelLevel;
   const modelPoints = modelLevelPoints(candidates, featureCount, modelLevel, scores, severities, options);
   points.push(...modelPoints.map((p) => ({ category: 'model' as const, subject: options.model, statistic: MODEL_LEVEL_STATISTIC, ...p })));
   const modelOpen = openAnomaly({ category: 'model', subject: options.model, statistic: MODEL_LEVEL_STATISTIC }, modelPoints, options.latestStart, maxGap);
-  if (modelOpen !== undefined) open.push(modelOpen);
+  if (modelOpen !== undefined) {
+    const latest = modelLevel.find((m) => m.timestamp === options.latestStart);
+    open.push(latest !== undefined ? { ...modelOpen, members: rankedMembers(latest.members, usable, scores, severities) } : modelOpen);
+  }
 
   return { points, open, scoredSeries: scores.filter((s) => s.timestamps.length > 0).length };
+}
+
+/** The feature statistics behind a model-level anomaly, most severe first, bounded. */
+function rankedMembers(members: readonly Candidate[], usable: readonly StatSeries[], scores: readonly SeriesScores[], severities: readonly Float64Array[]): AnomalyMember[] {
+  return members
+    .map((m) => ({
+      subject: usable[m.series].subject,
+      statistic: usable[m.series].statistic,
+      severity: round(Math.min(severities[m.series][m.index], MAX_SEVERITY)),
+      observed: round(scores[m.series].observed[m.index]),
+      expected: round(scores[m.series].baseline[m.index]),
+    }))
+    .sort((a, b) => b.severity - a.severity || (a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0))
+    .slice(0, MAX_ANOMALY_MEMBERS);
 }
 
 /**

@@ -58,7 +58,7 @@ export function scoringRanges(input: ScoringRangeInput): Record<StatCategory, Sc
     return { scoreFrom: end - input.scored * w, latestStart: end - w };
   };
   const current = range(0);
-  return { feature: current, score: current, label: range(input.labelDelay) };
+  return { feature: current, score: current, data: current, label: range(input.labelDelay) };
 }
 
 /**

@@ -10,6 +10,7 @@ import type { ScoringDetector } from './detect.js';
 import type { ScoredPoint } from './episodes.js';
 import type { JobStatus } from './status.js';
 import type { Window } from './windows.js';
+import type { DataQualityReport } from '../stats/quality.js';
 
 export type StatCategory = Exclude<AnomalyStatus['category'], 'model'>;
 
@@ -26,6 +27,8 @@ export interface WindowStatistics {
   /** Rows the source held for the window (0: nothing was logged). */
   rows: number;
   values: StatValue[];
+  /** The window's data quality (stats/quality.ts); the newest window of a read also holds the read's findings. */
+  quality?: DataQualityReport;
 }
 
 /** The statistics of consecutive windows, from one read of the monitor's source. */
@@ -62,6 +65,8 @@ export interface RunStore {
   /** Every statistic of the monitor with a window start in [from, to). */
   readHistory(from: Date, to: Date): Promise<StatSeries[]>;
   writeDetections(points: DetectionPoint[]): Promise<void>;
+  /** The scored points of earlier runs with a window start in [from, to), oldest first. */
+  readDetections(from: Date, to: Date): Promise<DetectionPoint[]>;
 }
 
 export interface AlertPort {

@@ -49,15 +49,25 @@ export function formatGetMonitors(rows: readonly GetRow[], now: Date): string {
   ]);
 }
 
+/** "Scored 12 of 161 series." and why a monitor with no anomaly is not Healthy. */
+export function formatCoverage(status: ModelMonitorStatus): string {
+  if (status.scoredSeries === undefined || status.totalSeries === undefined) return '';
+  const healthy = status.conditions?.find((c) => c.type === 'Healthy');
+  const why = status.health === 'Unknown' && healthy !== undefined ? ` ${healthy.message}.` : '';
+  return `Scored ${status.scoredSeries} of ${status.totalSeries} series.${why}`;
+}
+
 export function formatAnomalies(status: ModelMonitorStatus): string {
   const anomalies = status.anomalies ?? [];
   if (anomalies.length === 0) return 'No open anomalies.';
   const more = (status.anomalyCount ?? anomalies.length) - anomalies.length;
+  const members = anomalies.filter((a) => (a.members ?? []).length > 0).map((a) =>
+    `${a.subject}: features that moved together: ` + a.members!.map((m) => `${m.subject} ${m.statistic} ${fmt(m.observed)} (expected ${fmt(m.expected)})`).join('; '));
   return table([
     ['CATEGORY', 'SUBJECT', 'STATISTIC', 'OBSERVED', 'EXPECTED', 'BAND', 'SEVERITY', 'SCORE', 'SINCE'],
     ...anomalies.map((a) => [
       a.category, a.subject, a.statistic, fmt(a.observed), fmt(a.expected), `[${fmt(a.lower)}, ${fmt(a.upper)}]`,
       fmt(a.severity), fmt(a.score), a.start.slice(0, 16).replace('T', ' '),
     ]),
-  ]) + (more > 0 ? `\n(${more} more in the report)` : '');
+  ]) + (more > 0 ? `\n(${more} more in the report)` : '') + members.map((line) => `\n${line}`).join('');
 }

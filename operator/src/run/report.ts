@@ -4,7 +4,7 @@
  * read statistics and scored points serves (the embedded one locally; InfluxDB in a cluster).
  */
 import type { ModelMonitor, ModelMonitorStatus } from '../api/types.js';
-import { anomalyKey } from '../alerting/payload.js';
+import { anomalyKey, fmt } from '../alerting/payload.js';
 import type { ReportAnomaly, ReportData, ReportRun, ReportSeries } from '../report/types.js';
 import type { DetectionPoint, StatSeries } from './ports.js';
 import { windowMs } from './windows.js';
@@ -39,10 +39,14 @@ export async function buildReportData(monitor: ModelMonitor, status: ModelMonito
     const points = detectionsByKey.get(key) ?? [];
     const modelLevel = a.category === 'model';
     const latest = points[points.length - 1];
-    const anomaly: ReportAnomaly = { ...a, series: reportSeries(historyByKey.get(key), points) };
+    const { members, ...rest } = a;
+    const anomaly: ReportAnomaly = { ...rest, series: reportSeries(historyByKey.get(key), points) };
     if (modelLevel) {
       anomaly.modelLevel = true;
-      if (latest?.members !== undefined) anomaly.members = latest.members;
+      // The status ranks the features that moved; older statuses only have the stored subjects.
+      if (members !== undefined && members.length > 0) {
+        anomaly.members = members.map((m) => `${m.subject} ${m.statistic}: ${fmt(m.observed)} (expected ${fmt(m.expected)}, severity ${fmt(m.severity)})`);
+      } else if (latest?.members !== undefined) anomaly.members = latest.members;
     }
     return anomaly;
   });

@@ -11,16 +11,17 @@
  * window computed twice is stored once.
  */
 import { withDefaults } from '../api/defaults.js';
-import type { AnomalyStatus, ModelMonitor, ModelMonitorStatus } from '../api/types.js';
-import { alertsForStatus, anomalyKey, monitorReportUrl, resolvedAlerts, type PostableAlert } from '../alerting/payload.js';
+import { ACCEPT_ANNOTATION, type AnomalyStatus, type ModelMonitor, type ModelMonitorStatus } from '../api/types.js';
+import { alertsForAnomalies, alertsForStatus, anomalyKey, monitorReportUrl, resolvedAlerts, type PostableAlert } from '../alerting/payload.js';
 import { SPECS } from '../detector/spec.js';
 import { AlertigerError, describeError, errorCode } from '../errors.js';
 import { filterOptionsOf, thresholdFor } from '../postprocess/index.js';
 import { withRetry } from '../retry.js';
 import { detect, type DetectResult } from './detect.js';
+import { acceptedChanges, acceptedMap, maskHistory, openBefore, verdictsOf, withEpisodeStart, type Verdicts } from './lifecycle.js';
 import { matureHistory, relabelWindows, scoringRanges } from './labels.js';
 import type { DetectionPoint, RunDeps, StatisticsPort, WindowStatistics } from './ports.js';
-import { buildJobStatus, setCondition, CONDITION_LAST_RUN, type JobStatus, type RunOutcome } from './status.js';
+import { buildJobStatus, rankAnomalies, setCondition, CONDITION_LAST_RUN, type JobStatus, type RunOutcome } from './status.js';
 import { firstWindowWithData, planWindows, windowMs, type Window, type WindowPlan } from './windows.js';
 
 export interface RunResult {
@@ -71,6 +72,9 @@ export async function runMonitor(monitor: ModelMonitor, deps: RunDeps): Promise<
   });
 
   let stored: WindowStatistics[] = [];
+  let accepted = monitor.status?.accepted ?? [];
+  let verdicts: Verdicts = new Map();
+  const maxGap = spec.detection.duration.window - spec.detection.duration.min;
   let detection: DetectResult | undefined;
   let outcome: RunOutcome;
   try {
@@ -91,8 +95,22 @@ export async function runMonitor(monitor: ModelMonitor, deps: RunDeps): Promise<
     const ranges = scoringRanges({ latestEnd: plan.latestEnd.getTime(), granularity: spec.granularity, scored, labelDelay: spec.schema.labelDelay });
     // Label statistics are scored labelDelay windows back, so their history reaches that much further.
     const from = new Date(plan.latestEnd.getTime() - (history + scored + spec.schema.labelDelay) * step);
-    const series = matureHistory(await retry('read history', () => deps.store.readHistory(from, plan.latestEnd)), ranges);
+    const raw = matureHistory(await retry('read history', () => deps.store.readHistory(from, plan.latestEnd)), ranges);
+    // Earlier verdicts: points judged anomalous enter later windows as their expected value.
+    verdicts = verdictsOf(await retry('read detections', () => deps.store.readDetections(from, plan.latestEnd)));
+    accepted = acceptedChanges({
+      annotation: monitor.metadata.annotations?.[ACCEPT_ANNOTATION],
+      open: monitor.status?.anomalies ?? [],
+      previous: monitor.status?.accepted ?? [],
+      now: started,
+      oldest: from,
+    });
+    const acceptedSince = acceptedMap(accepted);
+    const masked = maskHistory(raw, verdicts, { scoreFrom: (c) => ranges[c].scoreFrom, accepted: acceptedSince });
+    if (masked.masked > 0) log.info('Masked anomalous history', { points: masked.masked });
+    const series = masked.series;
     detection = detect(deps.detector, series, {
+      openBefore: (key, time) => openBefore(verdicts, key, time, acceptedSince.get(key)),
       ranges,
       granularity: spec.granularity,
       scoreFrom: plan.latestEnd.getTime() - scored * step,
@@ -107,7 +125,8 @@ export async function runMonitor(monitor: ModelMonitor, deps: RunDeps): Promise<
     if (detection.points.length > 0) await retry('write detections', () => deps.store.writeDetections(detection!.points));
     outcome = {
       ok: true,
-      anomalies: keepStarts(detection.open, monitor.status?.anomalies ?? []),
+      anomalies: keepStarts(detection.open.map((a) => withEpisodeStart(a, verdicts, step, maxGap)), monitor.status?.anomalies ?? []),
+      accepted,
       scoredSeries: detection.scoredSeries,
       totalSeries: series.length,
       windowsComputed: stored.length,
@@ -131,7 +150,9 @@ export async function runMonitor(monitor: ModelMonitor, deps: RunDeps): Promise<
     const alertNow = deps.alertClock?.() ?? now;
     // Firing alerts live past the next scheduled run (and the operator re-sends them meanwhile).
     const options = { now: alertNow, endsAfterMs: 2 * step + 3_600_000, reportUrl };
-    alerts.firing = alertsForStatus(withStatus(monitor, status), options);
+    // Every open anomaly alerts, not only those the status has room for; an alert is resolved
+    // only when its anomaly is no longer open (never because it fell off the status list).
+    alerts.firing = alertsForAnomalies(monitor, rankAnomalies(outcome.anomalies), options);
     alerts.resolved = resolvedAlerts(alertsForStatus(monitor, options), alerts.firing, alertNow);
     try {
       const batch = [...alerts.firing, ...alerts.resolved];
@@ -175,10 +196,6 @@ export function keepStarts(open: readonly AnomalyStatus[], previous: readonly An
     const start = before.get(anomalyKey(a));
     return start !== undefined && Date.parse(start) < Date.parse(a.start) ? { ...a, start } : a;
   });
-}
-
-function withStatus(monitor: ModelMonitor, status: JobStatus): ModelMonitor {
-  return { ...monitor, status: { ...monitor.status, ...status } };
 }
 
 /** The status of a run whose detection succeeded but whose alerts could not be delivered. */

@@ -5,7 +5,7 @@
  * The operator owns Ready, observedGeneration and cronJobName; server-side apply merges the two.
  */
 import {
-  MAX_STATUS_ANOMALIES, type AnomalyStatus, type Condition, type Health, type ModelMonitorStatus,
+  MAX_STATUS_ANOMALIES, type AcceptedChange, type AnomalyStatus, type Condition, type Health, type ModelMonitorStatus,
 } from '../api/types.js';
 import { describeError, errorCode } from '../errors.js';
 import { fmt } from '../alerting/payload.js';
@@ -16,7 +16,10 @@ export const CONDITION_LAST_RUN = 'LastRunSucceeded';
 /** The status fields the job writes, and nothing else (its server-side apply field set). */
 export type JobStatus = Required<Pick<ModelMonitorStatus,
   'health' | 'anomalyCount' | 'anomalies' | 'lastRunTime' | 'conditions'>> &
-  Pick<ModelMonitorStatus, 'lastSuccessfulRunTime' | 'lastWindowEnd'>;
+  Pick<ModelMonitorStatus, 'lastSuccessfulRunTime' | 'lastWindowEnd' | 'scoredSeries' | 'totalSeries' | 'accepted'>;
+
+/** Under this share of its series scored, a monitor without anomalies is not called Healthy. */
+export const MIN_SCORED_SHARE = 0.5;
 
 export type RunOutcome =
   | {
@@ -27,6 +30,8 @@ export type RunOutcome =
     scoredSeries: number;
     /** Series stored for the monitor (scored or not). */
     totalSeries: number;
+    /** Changes accepted as the new normal (run/lifecycle.ts), to remember on the status. */
+    accepted?: AcceptedChange[];
     /** Windows computed and stored by this run, and the end of the newest (undefined: none yet). */
     windowsComputed: number;
     windowEnd: Date | undefined;
@@ -67,6 +72,9 @@ export function buildJobStatus(input: StatusInput): JobStatus {
       lastRunTime: nowIso,
       lastSuccessfulRunTime: previous?.lastSuccessfulRunTime,
       lastWindowEnd: previous?.lastWindowEnd,
+      ...(previous?.scoredSeries !== undefined ? { scoredSeries: previous.scoredSeries } : {}),
+      ...(previous?.totalSeries !== undefined ? { totalSeries: previous.totalSeries } : {}),
+      ...(previous?.accepted !== undefined ? { accepted: previous.accepted } : {}),
       conditions: [
         setCondition(conditions, { type: CONDITION_HEALTHY, status: 'Unknown', reason: 'RunFailed', message }, now, input.generation),
         setCondition(conditions, { type: CONDITION_LAST_RUN, status: 'False', reason, message }, now, input.generation),
@@ -74,7 +82,7 @@ export function buildJobStatus(input: StatusInput): JobStatus {
     };
   }
   const ranked = rankAnomalies(outcome.anomalies);
-  const health = healthOf(outcome.scoredSeries, ranked.length);
+  const health = healthOf(outcome.scoredSeries, ranked.length, outcome.totalSeries);
   return {
     health,
     anomalyCount: ranked.length,
@@ -82,6 +90,9 @@ export function buildJobStatus(input: StatusInput): JobStatus {
     lastRunTime: nowIso,
     lastSuccessfulRunTime: nowIso,
     lastWindowEnd: outcome.windowEnd?.toISOString() ?? previous?.lastWindowEnd,
+    scoredSeries: outcome.scoredSeries,
+    totalSeries: outcome.totalSeries,
+    ...(outcome.accepted !== undefined && outcome.accepted.length > 0 ? { accepted: outcome.accepted } : {}),
     conditions: [
       setCondition(conditions, healthyCondition(health, ranked, outcome), now, input.generation),
       setCondition(conditions, {
@@ -96,9 +107,15 @@ export function buildJobStatus(input: StatusInput): JobStatus {
   };
 }
 
-export function healthOf(scoredSeries: number, openAnomalies: number): Health {
+/**
+ * Anomalous when anything is open; otherwise Healthy only when at least MIN_SCORED_SHARE of the
+ * series could be scored: "no anomaly" in the few series a sparse log lets us score says
+ * little about the rest. (`totalSeries` absent: the old rule, any series scored.)
+ */
+export function healthOf(scoredSeries: number, openAnomalies: number, totalSeries?: number): Health {
   if (openAnomalies > 0) return 'Anomalous';
-  return scoredSeries > 0 ? 'Healthy' : 'Unknown';
+  if (scoredSeries === 0) return 'Unknown';
+  return totalSeries === undefined || scoredSeries >= MIN_SCORED_SHARE * totalSeries ? 'Healthy' : 'Unknown';
 }
 
 function healthyCondition(health: Health, ranked: AnomalyStatus[], outcome: Extract<RunOutcome, { ok: true }>): Omit<Condition, 'lastTransitionTime'> {
@@ -112,6 +129,15 @@ function healthyCondition(health: Health, ranked: AnomalyStatus[], outcome: Extr
         `${top.statistic} ${fmt(top.observed)} (expected ${fmt(top.expected)}, severity ${fmt(top.severity)})`,
     };
   }
+  if (health === 'Unknown' && outcome.scoredSeries > 0) {
+    return {
+      type: CONDITION_HEALTHY,
+      status: 'Unknown',
+      reason: 'FewSeriesScored',
+      message: `Scored ${outcome.scoredSeries} of ${outcome.totalSeries} series, none anomalous; the rest lack history or rows ` +
+        '(sparse traffic, a new statistic): under half scored is not called Healthy',
+    };
+  }
   if (health === 'Unknown') {
     return {
       type: CONDITION_HEALTHY,
@@ -121,7 +147,7 @@ function healthyCondition(health: Health, ranked: AnomalyStatus[], outcome: Extr
         `${outcome.totalSeries} series are stored so far`,
     };
   }
-  return { type: CONDITION_HEALTHY, status: 'True', reason: 'NoAnomalies', message: `${outcome.scoredSeries} series scored, none anomalous` };
+  return { type: CONDITION_HEALTHY, status: 'True', reason: 'NoAnomalies', message: `${outcome.scoredSeries} of ${outcome.totalSeries} series scored, none anomalous` };
 }
 
 /**

@@ -37,7 +37,15 @@ describe('alertsForStatus', () => {
     const alerts = alertsForStatus(monitor([
       anomaly(),
       anomaly({ subject: 'country', statistic: 'missing_rate', severity: 1.2, observed: 0.31, expected: 0.02, lower: 0.01, upper: 0.03 }),
-      anomaly({ category: 'model', subject: 'feed-ranker', statistic: 'anomalous_feature_share', severity: 3.1, observed: 0.625, expected: 0, lower: 0, upper: 0.3 }),
+      anomaly({
+        category: 'model', subject: 'feed-ranker', statistic: 'anomalous_feature_share', severity: 3.1, observed: 0.625, expected: 0, lower: 0, upper: 0.3,
+        members: [
+          { subject: 'country', statistic: 'unseen_share', severity: 3.1, observed: 0.5, expected: 0 },
+          { subject: 'age', statistic: 'mean', severity: 2.2, observed: 51, expected: 38.2 },
+          { subject: 'income', statistic: 'missing_rate', severity: 1.4, observed: 0.4, expected: 0.01 },
+          { subject: 'device', statistic: 'drift', severity: 1.1, observed: 0.3, expected: 0.02 },
+        ],
+      }),
       anomaly({ category: 'score', subject: 'score', statistic: 'p50', severity: 1.05, observed: 1.5e-5, expected: 0.2, lower: 0.1, upper: 0.3 }),
     ]), options);
     assertGolden('alerting/alerts-for-status.json', alerts);

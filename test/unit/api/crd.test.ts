@@ -88,7 +88,13 @@ const everyStatusField: DeepRequired<ModelMonitorStatus> = {
   observedGeneration: 1, health: 'Healthy', anomalyCount: 0, lastRunTime: 't', lastSuccessfulRunTime: 't', lastWindowEnd: 't',
   cronJobName: 'c',
   conditions: [{ type: 'Ready', status: 'True', reason: 'R', message: 'm', lastTransitionTime: 't', observedGeneration: 1 }],
-  anomalies: [{ category: 'feature', subject: 's', statistic: 'mean', start: 't', severity: 1, score: 1, observed: 1, expected: 1, lower: 1, upper: 1 }],
+  anomalies: [{
+    category: 'feature', subject: 's', statistic: 'mean', start: 't', severity: 1, score: 1, observed: 1, expected: 1, lower: 1, upper: 1,
+    members: [{ subject: 's', statistic: 'mean', severity: 1, observed: 1, expected: 1 }],
+  }],
+  scoredSeries: 1,
+  totalSeries: 1,
+  accepted: [{ key: 'feature/s/mean', since: 't' }],
 };
 
 describe('ModelMonitor CRD', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { detect, MODEL_LEVEL_STATISTIC, type DetectOptions } from '../../../operator/src/run/detect.js';
+import { detect, MAX_SEVERITY, MODEL_LEVEL_STATISTIC, type DetectOptions } from '../../../operator/src/run/detect.js';
 import type { StatSeries } from '../../../operator/src/run/ports.js';
 import { DAY, bandDetector, wobble } from './fakes.js';
 
@@ -60,7 +60,12 @@ describe('detect', () => {
     assert.equal(model.upper, 0.3);
     const point = result.points.find((p) => p.category === 'model' && p.time === (N - 1) * DAY);
     assert.deepEqual(point?.members, ['a', 'b']);
-    assert.equal(result.points.filter((p) => p.subject === 'a' && p.anomaly).length, 0, 'members are not flagged one by one');
+    // Issue 10: the per-feature points keep their own verdict (stored, and masked in later
+    // windows); only the alert is merged, and it names the features that moved, ranked.
+    assert.equal(result.points.filter((p) => p.subject === 'a' && p.anomaly).length, 2, 'members keep their own verdict');
+    assert.deepEqual(model.members?.map((m) => [m.subject, m.statistic]).sort(), [['a', 'mean'], ['b', 'mean']]);
+    assert.ok(model.members!.every((m, i, all) => i === 0 || all[i - 1].severity >= m.severity), 'most severe first');
+    assert.ok(!result.open.some((a) => a.category === 'feature'), 'no per-feature alert besides the model-level one');
   });
 
   it('suppresses everything for a version with too small a share of its model traffic', () => {
@@ -80,6 +85,6 @@ describe('detect', () => {
     const flat: StatSeries = { category: 'feature', subject: 'min', statistic: 'min', times, values: times.map((_, i) => (i >= N - 2 ? 27 : 18)) };
     const zeroBand = { score: (s: Parameters<typeof bandDetector.score>[0], o?: { threshold?: number }) => bandDetector.score(s, o).map((r) => ({ ...r, lower: r.baseline, upper: r.baseline, anomalous: r.anomalous.map(() => 1) })) };
     const result = detect(zeroBand, [flat], options);
-    assert.equal(result.open[0]?.severity, 1000);
+    assert.equal(result.open[0]?.severity, MAX_SEVERITY);
   });
 });

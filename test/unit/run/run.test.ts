@@ -133,6 +133,59 @@ describe('runMonitor', () => {
     assert.deepEqual(results.map((r) => r.status.anomalies[0]?.start.slice(0, 10)), [undefined, undefined, '2026-04-10', '2026-04-10', '2026-04-10']);
   });
 
+  it('keeps a persistent fault open on every later run: flagged points never become the baseline', async () => {
+    const store = embeddedStore(dir, monitor());
+    const stats = functionStatistics(values(40));
+    const { results } = await runDays(40, 80, (now) => deps(store, now, stats));
+    // Found on the run of day 42 (window 41: two windows in), then open to the end, 38 runs later.
+    const open = results.map((r) => r.status.anomalies.some((a) => a.subject === 'age'));
+    assert.deepEqual(open.slice(0, 2), [false, false]);
+    assert.ok(open.slice(2).every(Boolean), `open on every run from day 42: ${open.map(Number).join('')}`);
+    const last = results[results.length - 1].status.anomalies[0];
+    assert.equal(last.start.slice(0, 10), '2026-04-10', 'the episode keeps its start');
+    assert.ok(last.expected < 41 && last.upper < 45, `the band is still the one expected before the fault: ${JSON.stringify(last)}`);
+  });
+
+  it('closes a persistent fault accepted by annotation and learns the new level', async () => {
+    const store = embeddedStore(dir, monitor());
+    const stats = functionStatistics(values(40));
+    let { status } = await runDays(40, 50, (now) => deps(store, now, stats));
+    assert.equal(status?.health, 'Anomalous');
+    const accepted = monitor(status);
+    accepted.metadata.annotations = { 'alertiger.io/accept': 'age/mean' };
+    const results: RunResult[] = [];
+    for (let n = 51; n <= 70; n++) {
+      const result = await runMonitor({ ...accepted, status }, deps(store, runAt(n), stats));
+      status = { ...status, ...result.status };
+      results.push(result);
+    }
+    assert.deepEqual(results[0].status.accepted?.map((a) => [a.key, a.since]), [['feature/age/mean', runAt(51).toISOString()]]);
+    assert.deepEqual(results.map((r) => r.status.health), results.map(() => 'Healthy'), 'closed at once and quiet at the new level');
+  });
+
+  it('alerts every open anomaly, not only the 20 on the status, and resolves none that is still open', async () => {
+    const store = embeddedStore(dir, monitor());
+    const many = (t: number): StatValue[] => Array.from({ length: 30 }, (_, k) => ({
+      category: 'feature' as const, subject: `f${String(k).padStart(2, '0')}`, statistic: 'mean',
+      // 24 features shift, each by a different amount, so the top 20 changes from run to run.
+      value: 10 + wobble(t + k * DAY) + (k < 24 && t >= day(40) ? 10 + ((k * 7 + Math.floor(t / DAY)) % 11) : 0),
+    }));
+    const stats = functionStatistics(many);
+    const made: Array<ReturnType<typeof deps>> = [];
+    const over = { detection: { maxConcurrentFraction: 1 } };
+    await runDays(40, 45, (now) => {
+      const d = deps(store, now, stats);
+      made.push(d);
+      return d;
+    }, undefined, over);
+    for (const d of made.slice(2)) {
+      const sent = d.alerts.posts[0].alerts;
+      const firing = sent.filter((a) => Date.parse(a.endsAt) > Date.parse(a.startsAt) + DAY);
+      assert.equal(firing.length, 24, 'every open anomaly fires');
+      assert.equal(sent.length - firing.length, 0, 'nothing still open is sent resolved');
+    }
+  });
+
   it('raises one model-level anomaly when most features shift at once', async () => {
     const store = embeddedStore(dir, monitor());
     const shifted = (t: number): StatValue[] => values()(t).map((v) => (v.category === 'feature' && t >= day(40) ? { ...v, value: v.value * 3 + 10 } : v));

@@ -107,6 +107,22 @@ describe('healthOf', () => {
   for (const [scored, open, health] of cases) {
     it(`is ${health} with ${scored} scored series and ${open} open anomalies`, () => assert.equal(healthOf(scored, open), health));
   }
+  const ofTotal: Array<[number, number, number, string]> = [[1, 161, 0, 'Unknown'], [80, 161, 0, 'Unknown'], [81, 161, 0, 'Healthy'], [1, 161, 1, 'Anomalous']];
+  for (const [scored, total, open, health] of ofTotal) {
+    it(`is ${health} with ${scored} of ${total} series scored and ${open} open anomalies`, () => assert.equal(healthOf(scored, open, total), health));
+  }
+});
+
+describe('buildJobStatus with few series scored', () => {
+  it('says how many series were scored of how many, and is not Healthy under half (sparse hourly traffic)', () => {
+    const status = buildJobStatus({ previous: undefined, outcome: success({ scoredSeries: 1, totalSeries: 161 }), now });
+    assert.equal(status.health, 'Unknown');
+    assert.equal(status.scoredSeries, 1);
+    assert.equal(status.totalSeries, 161);
+    const healthy = status.conditions.find((c) => c.type === 'Healthy')!;
+    assert.equal(healthy.reason, 'FewSeriesScored');
+    assert.match(healthy.message, /Scored 1 of 161 series/);
+  });
 });
 
 describe('rankAnomalies', () => {
