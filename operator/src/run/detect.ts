@@ -78,8 +78,10 @@ export function detect(detector: ScoringDetector, history: readonly StatSeries[]
   const resolution = resolutions(usable);
   const inputs: SeriesInput[] = usable.map((s) => {
     const r = resolution.get(seriesKey(s));
+    // Points resting on too few rows (run/noise.ts) are left out: missing, neither scored nor history.
+    const values = r !== undefined && r.unreliable.includes(1) ? s.values.map((v, i) => (r.unreliable[i] === 1 ? NaN : v)) : s.values;
     return {
-      timestamps: s.times, values: s.values, granularity: options.granularity, from: rangeOf(s.category).scoreFrom,
+      timestamps: s.times, values, granularity: options.granularity, from: rangeOf(s.category).scoreFrom,
       ...(r !== undefined ? { noise: r.noise, ...(r.domain !== undefined ? { domain: r.domain } : {}) } : {}),
     };
   });

@@ -17,7 +17,16 @@ export interface Resolution {
   noise: Float64Array;
   /** The values the statistic can take. */
   domain?: { min?: number; max?: number };
+  /**
+   * 1 where the point rests on too few rows to judge: a tail quantile with fewer than
+   * MIN_TAIL_ROWS values beyond it (the p99 of 361 rows is the 4th largest value). The run
+   * leaves such points out (missing) rather than alert on them.
+   */
+  unreliable: Uint8Array;
 }
+
+/** Fewest values a quantile must have beyond it (on its side of the distribution) to be scored. */
+export const MIN_TAIL_ROWS = 10;
 
 /** Rates, shares and probabilities: binomial error, domain [0, 1]. */
 const RATES = new Set([
@@ -55,14 +64,18 @@ export function resolutions(history: readonly StatSeries[]): Map<string, Resolut
     const lookup: Lookup = (statistic, time) => stats.get(statistic)?.get(time) ?? NaN;
     const step = VALUE_STATISTICS.has(s.statistic) ? featureStep(stats) : 0;
     const noise = new Float64Array(s.times.length);
+    const unreliable = new Uint8Array(s.times.length);
+    const tail = QUANTILES[s.statistic] !== undefined ? Math.min(QUANTILES[s.statistic], 1 - QUANTILES[s.statistic]) : undefined;
     for (let i = 0; i < s.times.length; i++) {
       const t = s.times[i];
       const n = windowRows(s.category, lookup, t, rowsAt.get(t));
+      const present = lookup('count', t);
+      if (tail !== undefined && Number.isFinite(present) && present * tail < MIN_TAIL_ROWS) unreliable[i] = 1;
       const sampling = samplingSd(s.statistic, s.values[i], n, lookup, t);
       // A discrete feature's quantiles move in whole steps: one step is no evidence of a change.
       noise[i] = Math.max(Number.isFinite(sampling) ? sampling : 0, step / 2) || NaN;
     }
-    out.set(seriesKey(s), { noise, ...domainOf(s.statistic, stats) });
+    out.set(seriesKey(s), { noise, unreliable, ...domainOf(s.statistic, stats) });
   }
   return out;
 }

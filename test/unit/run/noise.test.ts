@@ -43,6 +43,12 @@ describe('run/noise', () => {
     assert.deepEqual(r.get('feature/hour/p99')!.domain, { min: 0 }, 'a feature never negative');
   });
 
+  it('leaves out a tail quantile resting on fewer than MIN_TAIL_ROWS values beyond it', () => {
+    const small = resolutions([s('feature', 'cost', 'count', [361, 2000, 361]), s('feature', 'cost', 'p99', [0, 5, 9]), s('feature', 'cost', 'p95', [0, 1, 2])]);
+    assert.deepEqual([...small.get('feature/cost/p99')!.unreliable], [1, 0, 1], 'the p99 of 361 rows is their 4th largest value');
+    assert.deepEqual([...small.get('feature/cost/p95')!.unreliable], [0, 0, 0]);
+  });
+
   it('knows the sampling level of a drift distance', () => {
     assert.ok(noise('feature/country/drift') > 0.005 && noise('feature/country/drift') < 0.05);
   });
