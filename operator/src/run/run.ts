@@ -10,15 +10,16 @@
  * the next run recomputes every window this one did not finish. Writes are idempotent, so a
  * window computed twice is stored once.
  */
-import { withDefaults } from '../api/defaults.js';
-import { ACCEPT_ANNOTATION, type AnomalyStatus, type ModelMonitor, type ModelMonitorStatus } from '../api/types.js';
+import { withDefaults, type DefaultedSpec } from '../api/defaults.js';
+import { ACCEPT_ANNOTATION, type AcceptedChange, type AnomalyStatus, type ModelMonitor, type ModelMonitorStatus } from '../api/types.js';
+import type { Logger } from '../log.js';
 import { alertsForAnomalies, alertsForStatus, anomalyKey, monitorReportUrl, resolvedAlerts, type PostableAlert } from '../alerting/payload.js';
 import { SPECS } from '../detector/spec.js';
 import { AlertigerError, describeError, errorCode } from '../errors.js';
 import { filterOptionsOf, thresholdFor } from '../postprocess/index.js';
 import { withRetry } from '../retry.js';
 import { detect, type DetectResult } from './detect.js';
-import { acceptedChanges, acceptedMap, maskHistory, openBefore, verdictsOf, withEpisodeStart, type Verdicts } from './lifecycle.js';
+import { acceptedChanges, acceptedMap, maskHistory, openBefore, verdictsOf, withEpisodeStart } from './lifecycle.js';
 import { matureHistory, relabelWindows, scoringRanges } from './labels.js';
 import type { DetectionPoint, RunDeps, StatisticsPort, WindowStatistics } from './ports.js';
 import { buildJobStatus, rankAnomalies, setCondition, CONDITION_LAST_RUN, type JobStatus, type RunOutcome } from './status.js';
@@ -43,13 +44,66 @@ export function scoredWindows(newWindows: number, durationWindow: number): numbe
   return Math.max(newWindows, durationWindow);
 }
 
+/** What every phase of one run shares: the defaulted spec, the window plan, logging and retries. */
+interface RunContext {
+  monitor: ModelMonitor;
+  deps: RunDeps;
+  started: Date;
+  log: Logger;
+  spec: DefaultedSpec;
+  /** Windows of history the detector needs before a point, and one window in ms. */
+  history: number;
+  step: number;
+  plan: WindowPlan;
+  retry: <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+}
+
 export async function runMonitor(monitor: ModelMonitor, deps: RunDeps): Promise<RunResult> {
+  const ctx = runContext(monitor, deps);
+  const { plan, log, retry } = ctx;
+  let stored: WindowStatistics[] = [];
+  let detection: DetectResult | undefined;
+  let outcome: RunOutcome;
+  try {
+    stored = await storeWindows(ctx);
+    const found = await detectAnomalies(ctx, stored.length);
+    detection = found.detection;
+    outcome = {
+      ok: true,
+      anomalies: found.anomalies,
+      accepted: found.accepted,
+      scoredSeries: detection.scoredSeries,
+      totalSeries: found.totalSeries,
+      windowsComputed: stored.length,
+      // Nothing stored on a first run (an empty source): keep backfilling on the next one.
+      windowEnd: plan.firstRun && stored.length === 0 ? undefined : plan.latestEnd,
+      historyWindows: ctx.history,
+      skippedWindows: plan.skippedWindows,
+    };
+  } catch (err) {
+    log.error('Run failed', { code: errorCode(err), error: describeError(err) });
+    outcome = { ok: false, error: err };
+  }
+
+  const now = deps.clock();
+  const built = buildJobStatus({ previous: monitor.status, outcome, now, generation: monitor.metadata.generation });
+  const sent = await sendAlerts(ctx, outcome, built, now);
+  if (sent.status === built && outcome.ok && ctx.spec.mode === 'Shadow' && outcome.anomalies.length > 0) {
+    log.info('Shadow mode: anomalies recorded, no alerts sent', { anomalies: outcome.anomalies.length });
+  }
+  const status = sent.status;
+  await retry('write status', () => deps.status.write(monitor, status));
+  const durationMs = deps.clock().getTime() - ctx.started.getTime();
+  log.info('Run finished', { health: status.health, anomalies: status.anomalyCount, windows: stored.length, durationMs });
+  const error = outcome.ok ? sent.error : outcome.error;
+  return { status, plan, stored, detections: detection?.points ?? [], alerts: sent.alerts, durationMs, error };
+}
+
+function runContext(monitor: ModelMonitor, deps: RunDeps): RunContext {
   const started = deps.clock();
   const log = deps.logger.child({ monitor: `${monitor.metadata.namespace ?? 'default'}/${monitor.metadata.name}` });
   const spec = withDefaults(monitor.spec);
   const history = SPECS[spec.granularity].window;
-  const step = windowMs(spec.granularity);
-  const filters = filterOptionsOf(monitor.spec.detection);
   // The first run backfills the detector's history and the scored points, plus the label horizon:
   // label statistics are scored labelDelay windows back, so they need that much more history.
   const backfill = history + spec.detection.duration.window + spec.schema.labelDelay;
@@ -70,109 +124,99 @@ export async function runMonitor(monitor: ModelMonitor, deps: RunDeps): Promise<
     sleep: deps.sleep,
     onRetry: (err, attempt, delayMs) => log.warn(`Retrying: ${what}`, { attempt, delayMs, error: describeError(err) }),
   });
+  return { monitor, deps, started, log, spec, history, step: windowMs(spec.granularity), plan, retry };
+}
 
-  let stored: WindowStatistics[] = [];
-  let accepted = monitor.status?.accepted ?? [];
-  let verdicts: Verdicts = new Map();
+/** Reads the source for the plan's windows (and the label horizon's) and stores their statistics. */
+async function storeWindows(ctx: RunContext): Promise<WindowStatistics[]> {
+  const { monitor, deps, spec, plan, log, retry } = ctx;
+  // Stored windows still inside the label horizon: their late labels may have arrived since.
+  const relabel = relabelWindows(plan, monitor.status?.lastWindowEnd, spec.granularity, spec.schema.labelDelay);
+  log.info('Run started', { windows: plan.windows.length, relabel: relabel.length, from: plan.windows[0].start.toISOString(), to: plan.latestEnd.toISOString(), firstRun: plan.firstRun });
+  const read = await readWindows(relabel, plan.windows, (windows) => retry('read the source', () => deps.statistics.windows(windows)));
+  const computed = read.slice(relabel.length);
+  // A first run keeps nothing before the source's first row: that is no history, not zero traffic.
+  const stored = plan.firstRun ? computed.slice(firstWindowWithData(computed.map((w) => w.rows))) : computed;
+  if (stored.length > 0) await retry('write statistics', () => deps.store.writeStatistics(stored));
+  // Only their label statistics: the feature and score statistics stored earlier stay as they are.
+  if (relabel.length > 0) await retry('rewrite label statistics', () => deps.store.writeStatistics(read.slice(0, relabel.length), 'label'));
+  if (plan.skippedWindows > 0) log.warn('Missed windows beyond the catch-up limit were not computed', { skipped: plan.skippedWindows });
+  return stored;
+}
+
+/**
+ * Reads the history and the earlier verdicts, masks what was judged anomalous, scores, filters
+ * and stores the scored points; returns the open anomalies with their episode starts.
+ */
+async function detectAnomalies(ctx: RunContext, storedWindows: number): Promise<{
+  detection: DetectResult; anomalies: AnomalyStatus[]; accepted: AcceptedChange[]; totalSeries: number;
+}> {
+  const { monitor, deps, spec, plan, step, retry } = ctx;
+  const scored = scoredWindows(storedWindows, spec.detection.duration.window);
+  const latestStart = plan.latestEnd.getTime() - step;
+  const ranges = scoringRanges({ latestEnd: plan.latestEnd.getTime(), granularity: spec.granularity, scored, labelDelay: spec.schema.labelDelay });
+  // Label statistics are scored labelDelay windows back, so their history reaches that much further.
+  const from = new Date(plan.latestEnd.getTime() - (ctx.history + scored + spec.schema.labelDelay) * step);
+  const raw = matureHistory(await retry('read history', () => deps.store.readHistory(from, plan.latestEnd)), ranges);
+  // Earlier verdicts: points judged anomalous enter later windows as their expected value.
+  const verdicts = verdictsOf(await retry('read detections', () => deps.store.readDetections(from, plan.latestEnd)));
+  const accepted = acceptedChanges({
+    annotation: monitor.metadata.annotations?.[ACCEPT_ANNOTATION],
+    open: monitor.status?.anomalies ?? [],
+    previous: monitor.status?.accepted ?? [],
+    now: ctx.started,
+    oldest: from,
+  });
+  const acceptedSince = acceptedMap(accepted);
+  const masked = maskHistory(raw, verdicts, { scoreFrom: (c) => ranges[c].scoreFrom, accepted: acceptedSince });
+  if (masked.masked > 0) ctx.log.info('Masked anomalous history', { points: masked.masked });
+  const detection = detect(deps.detector, masked.series, {
+    openBefore: (key, time) => openBefore(verdicts, key, time, acceptedSince.get(key)),
+    ranges,
+    granularity: spec.granularity,
+    scoreFrom: plan.latestEnd.getTime() - scored * step,
+    latestStart,
+    threshold: thresholdFor(monitor.spec.detection?.sensitivity),
+    filters: filterOptionsOf(monitor.spec.detection),
+    maxConcurrentFraction: spec.detection.maxConcurrentFraction,
+    minTrafficRatio: spec.detection.minTrafficRatio,
+    trafficShare: deps.trafficShare !== undefined ? await retry('read traffic share', () => deps.trafficShare!(latestStart)) : undefined,
+    model: spec.model.name,
+  });
+  if (detection.points.length > 0) await retry('write detections', () => deps.store.writeDetections(detection.points));
   const maxGap = spec.detection.duration.window - spec.detection.duration.min;
-  let detection: DetectResult | undefined;
-  let outcome: RunOutcome;
-  try {
-    // Stored windows still inside the label horizon: their late labels may have arrived since.
-    const relabel = relabelWindows(plan, monitor.status?.lastWindowEnd, spec.granularity, spec.schema.labelDelay);
-    log.info('Run started', { windows: plan.windows.length, relabel: relabel.length, from: plan.windows[0].start.toISOString(), to: plan.latestEnd.toISOString(), firstRun: plan.firstRun });
-    const read = await readWindows(relabel, plan.windows, (windows) => retry('read the source', () => deps.statistics.windows(windows)));
-    const computed = read.slice(relabel.length);
-    // A first run keeps nothing before the source's first row: that is no history, not zero traffic.
-    stored = plan.firstRun ? computed.slice(firstWindowWithData(computed.map((w) => w.rows))) : computed;
-    if (stored.length > 0) await retry('write statistics', () => deps.store.writeStatistics(stored));
-    // Only their label statistics: the feature and score statistics stored earlier stay as they are.
-    if (relabel.length > 0) await retry('rewrite label statistics', () => deps.store.writeStatistics(read.slice(0, relabel.length), 'label'));
-    if (plan.skippedWindows > 0) log.warn('Missed windows beyond the catch-up limit were not computed', { skipped: plan.skippedWindows });
+  const anomalies = keepStarts(detection.open.map((a) => withEpisodeStart(a, verdicts, step, maxGap)), monitor.status?.anomalies ?? []);
+  return { detection, anomalies, accepted, totalSeries: masked.series.length };
+}
 
-    const scored = scoredWindows(stored.length, spec.detection.duration.window);
-    const latestStart = plan.latestEnd.getTime() - step;
-    const ranges = scoringRanges({ latestEnd: plan.latestEnd.getTime(), granularity: spec.granularity, scored, labelDelay: spec.schema.labelDelay });
-    // Label statistics are scored labelDelay windows back, so their history reaches that much further.
-    const from = new Date(plan.latestEnd.getTime() - (history + scored + spec.schema.labelDelay) * step);
-    const raw = matureHistory(await retry('read history', () => deps.store.readHistory(from, plan.latestEnd)), ranges);
-    // Earlier verdicts: points judged anomalous enter later windows as their expected value.
-    verdicts = verdictsOf(await retry('read detections', () => deps.store.readDetections(from, plan.latestEnd)));
-    accepted = acceptedChanges({
-      annotation: monitor.metadata.annotations?.[ACCEPT_ANNOTATION],
-      open: monitor.status?.anomalies ?? [],
-      previous: monitor.status?.accepted ?? [],
-      now: started,
-      oldest: from,
-    });
-    const acceptedSince = acceptedMap(accepted);
-    const masked = maskHistory(raw, verdicts, { scoreFrom: (c) => ranges[c].scoreFrom, accepted: acceptedSince });
-    if (masked.masked > 0) log.info('Masked anomalous history', { points: masked.masked });
-    const series = masked.series;
-    detection = detect(deps.detector, series, {
-      openBefore: (key, time) => openBefore(verdicts, key, time, acceptedSince.get(key)),
-      ranges,
-      granularity: spec.granularity,
-      scoreFrom: plan.latestEnd.getTime() - scored * step,
-      latestStart,
-      threshold: thresholdFor(monitor.spec.detection?.sensitivity),
-      filters,
-      maxConcurrentFraction: spec.detection.maxConcurrentFraction,
-      minTrafficRatio: spec.detection.minTrafficRatio,
-      trafficShare: deps.trafficShare !== undefined ? await retry('read traffic share', () => deps.trafficShare!(latestStart)) : undefined,
-      model: spec.model.name,
-    });
-    if (detection.points.length > 0) await retry('write detections', () => deps.store.writeDetections(detection!.points));
-    outcome = {
-      ok: true,
-      anomalies: keepStarts(detection.open.map((a) => withEpisodeStart(a, verdicts, step, maxGap)), monitor.status?.anomalies ?? []),
-      accepted,
-      scoredSeries: detection.scoredSeries,
-      totalSeries: series.length,
-      windowsComputed: stored.length,
-      // Nothing stored on a first run (an empty source): keep backfilling on the next one.
-      windowEnd: plan.firstRun && stored.length === 0 ? undefined : plan.latestEnd,
-      historyWindows: history,
-      skippedWindows: plan.skippedWindows,
-    };
-  } catch (err) {
-    log.error('Run failed', { code: errorCode(err), error: describeError(err) });
-    outcome = { ok: false, error: err };
-  }
-
-  const now = deps.clock();
-  let status = buildJobStatus({ previous: monitor.status, outcome, now, generation: monitor.metadata.generation });
-  let error: unknown = outcome.ok ? undefined : outcome.error;
+/**
+ * Posts the alerts of a successful run: one per open anomaly (all of them, not only those the
+ * status has room for), and a resolve for each alert of the previous status whose anomaly is no
+ * longer open (never because it fell off the status list). A failed post keeps the anomalies
+ * (the operator re-sends them from the status) and says why the run is not a success.
+ */
+async function sendAlerts(ctx: RunContext, outcome: RunOutcome, status: JobStatus, now: Date): Promise<{
+  alerts: RunResult['alerts']; status: JobStatus; error?: unknown;
+}> {
+  const { monitor, deps, log } = ctx;
   const alerts = { firing: [] as PostableAlert[], resolved: [] as PostableAlert[] };
   const target = monitor.spec.alerting?.alertmanagerURL || deps.alertmanagerUrl;
-  if (outcome.ok && deps.alerts !== undefined && target !== undefined && target !== '') {
-    const reportUrl = monitorReportUrl(deps.reportUrl, monitor);
-    const alertNow = deps.alertClock?.() ?? now;
-    // Firing alerts live past the next scheduled run (and the operator re-sends them meanwhile).
-    const options = { now: alertNow, endsAfterMs: 2 * step + 3_600_000, reportUrl };
-    // Every open anomaly alerts, not only those the status has room for; an alert is resolved
-    // only when its anomaly is no longer open (never because it fell off the status list).
-    alerts.firing = alertsForAnomalies(monitor, rankAnomalies(outcome.anomalies), options);
-    alerts.resolved = resolvedAlerts(alertsForStatus(monitor, options), alerts.firing, alertNow);
-    try {
-      const batch = [...alerts.firing, ...alerts.resolved];
-      if (batch.length > 0) await deps.alerts.post(target, batch);
-      if (batch.length > 0) log.info('Sent alerts', { firing: alerts.firing.length, resolved: alerts.resolved.length, alertmanager: target });
-    } catch (err) {
-      // The anomalies are found and stored; only the alerts are late. The status keeps them
-      // (the operator re-sends them from there) and says why the run is not a success.
-      log.error('Could not send alerts', { code: errorCode(err), error: describeError(err) });
-      error = err;
-      status = withAlertFailure(status, monitor.status, err, now, monitor.metadata.generation);
-    }
-  } else if (outcome.ok && spec.mode === 'Shadow' && detection !== undefined && detection.open.length > 0) {
-    log.info('Shadow mode: anomalies recorded, no alerts sent', { anomalies: detection.open.length });
+  if (!outcome.ok || deps.alerts === undefined || target === undefined || target === '') return { alerts, status };
+  const alertNow = deps.alertClock?.() ?? now;
+  // Firing alerts live past the next scheduled run (and the operator re-sends them meanwhile).
+  const options = { now: alertNow, endsAfterMs: 2 * ctx.step + 3_600_000, reportUrl: monitorReportUrl(deps.reportUrl, monitor) };
+  alerts.firing = alertsForAnomalies(monitor, rankAnomalies(outcome.anomalies), options);
+  alerts.resolved = resolvedAlerts(alertsForStatus(monitor, options), alerts.firing, alertNow);
+  const batch = [...alerts.firing, ...alerts.resolved];
+  if (batch.length === 0) return { alerts, status };
+  try {
+    await deps.alerts.post(target, batch);
+    log.info('Sent alerts', { firing: alerts.firing.length, resolved: alerts.resolved.length, alertmanager: target });
+    return { alerts, status };
+  } catch (err) {
+    log.error('Could not send alerts', { code: errorCode(err), error: describeError(err) });
+    return { alerts, status: withAlertFailure(status, monitor.status, err, now, monitor.metadata.generation), error: err };
   }
-
-  await retry('write status', () => deps.status.write(monitor, status));
-  const durationMs = deps.clock().getTime() - started.getTime();
-  log.info('Run finished', { health: status.health, anomalies: status.anomalyCount, windows: stored.length, durationMs });
-  return { status, plan, stored, detections: detection?.points ?? [], alerts, durationMs, error };
 }
 
 /**
