@@ -1,8 +1,14 @@
 /**
  * `alertiger stats --data FILE`: the health statistics of a log file as one JSON object
  * (design.md §8), `{"rows", "corrupt", "features": {NAME: {STAT: value}}, "score", "label",
- * "corruptLines", "infinite"}`. With --granularity, one such object per window (JSON lines,
- * each with its windowStart). Corrupt lines are counted and the first few listed, never fatal.
+ * "corruptLines", "infinite", "quality"}`. With --granularity, one such object per window (JSON
+ * lines, each with its windowStart). Corrupt lines are counted and the first few listed, never
+ * fatal. `quality` holds the data statistics (corrupt_lines, corrupt_rate, invalid_values,
+ * non_finite_values, duplicate_rows, future_rows), the problems per field, the first corrupt
+ * lines and invalid cells, the named columns (--score, --label, --categorical, and with
+ * --granularity --timestamp) no row holds, and the type conflicts; a summary of the problems
+ * goes to stderr. With --granularity, a log in which no row has the timestamp field is an error
+ * (TimestampFieldMissing), and rows dated after now are counted (future_rows, on the last window).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -10,8 +16,10 @@ import { AlertigerError } from '../errors.js';
 import { openFileSource, type RowSource } from '../sources/index.js';
 import { StatsAccumulator, type StatsOptions } from '../stats/accumulator.js';
 import { parseReference, type Reference } from '../stats/reference.js';
-import { buildReference, windowResult } from '../stats/result.js';
+import { buildReference, qualityOutput, windowResult, type WindowResult } from '../stats/result.js';
 import { WindowedAccumulator, type Granularity } from '../stats/windowing.js';
+import { missingColumns, namedColumns, type NamedColumn } from '../stats/quality.js';
+import { formatDataQuality } from '../run/quality.js';
 
 const USAGE = `Usage: alertiger stats --data FILE [options]
 
@@ -72,28 +80,46 @@ export async function run(args: string[]): Promise<number> {
   };
   const reference = values.reference === undefined ? undefined : await loadReference(values.reference);
   const source = await openFileSource({ path: values.data, format }, granularity === undefined ? {} : { timestamp: options.timestamp });
-  if (granularity !== undefined) return runWindowed(source, options, granularity, reference);
+  // The columns named on the command line (the defaults score and label are not checked).
+  const named = asFlags(namedColumns({ score: values.score, label: values.label, categorical: options.categorical }));
+  if (granularity !== undefined) {
+    return runWindowed(source, options, granularity, reference, [...named, ...asFlags(namedColumns({ timestamp: values.timestamp }))]);
+  }
 
   const acc = new StatsAccumulator(options);
   for await (const batch of source) acc.addBatch(batch);
   const summary = acc.finish();
   if (values['save-reference'] !== undefined) await writeFile(values['save-reference'], JSON.stringify(buildReference(summary)) + '\n');
-  const result = windowResult(summary, { reference, task });
-  process.stdout.write(JSON.stringify(result) + '\n');
-  warnCorrupt(result.corrupt, result.corruptLines);
+  const result = windowResult(summary, { reference, task, missingColumns: missingColumns(named, summary.quality.fieldsSeen) });
+  print(result);
   return 0;
 }
 
-async function runWindowed(source: RowSource, options: StatsOptions, granularity: Granularity, reference: Reference | undefined): Promise<number> {
-  const acc = new WindowedAccumulator({ ...options, granularity });
+async function runWindowed(source: RowSource, options: StatsOptions, granularity: Granularity, reference: Reference | undefined, named: NamedColumn[]): Promise<number> {
+  const acc = new WindowedAccumulator({ ...options, granularity, now: Date.now(), named });
   for await (const batch of source) acc.addBatch(batch);
-  for (const { windowStart, summary } of acc.finish()) {
-    const result = windowResult(summary, { reference, task: options.task, windowStart });
-    process.stdout.write(JSON.stringify(result) + '\n');
-    warnCorrupt(result.corrupt, result.corruptLines);
-  }
+  const windows = acc.finish();
+  windows.forEach(({ windowStart, summary }, i) => {
+    const findings = i === windows.length - 1 ? { missingColumns: acc.missingColumns(), futureRows: acc.future } : {};
+    print(windowResult(summary, { reference, task: options.task, windowStart, ...findings }));
+  });
   if (acc.unassignedCorrupt > 0) process.stderr.write(`alertiger stats: ${acc.unassignedCorrupt} corrupt lines and no valid row\n`);
+  if (windows.length === 0 && acc.future > 0) process.stderr.write(`alertiger stats: all ${acc.future} rows are dated after now\n`);
   return 0;
+}
+
+/** One result on stdout (its quality as the data statistics and details), problems on stderr. */
+function print(result: WindowResult): void {
+  process.stdout.write(JSON.stringify({ ...result, quality: qualityOutput(result.quality) }) + '\n');
+  warnCorrupt(result.corrupt, result.corruptLines);
+  // The corrupt lines are listed above already: no examples again.
+  const lines = formatDataQuality([result.quality], 0);
+  if (lines.length > 1) process.stderr.write(`alertiger stats${result.windowStart !== undefined ? ` (${result.windowStart})` : ''}: ${lines.join('\n')}\n`);
+}
+
+/** Named columns by the flag that names them here (--label, not schema.label). */
+function asFlags(named: NamedColumn[]): NamedColumn[] {
+  return named.map((n) => ({ ...n, setting: n.setting.replace(/^schema\./, '--') }));
 }
 
 function warnCorrupt(count: number, lines: Array<{ line: number; reason: string; file?: string }>): void {

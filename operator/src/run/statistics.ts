@@ -4,12 +4,19 @@
  * statistics' WindowedAccumulator, each window's result flattened into the values the store
  * writes. Drift is measured against a fixed reference: the first window that held rows, kept
  * by the store so every later run compares with the same one.
+ *
+ * Every window also gets its data quality (WindowStatistics.quality) and the `data`/`log`
+ * statistics (corrupt lines, invalid and non-finite values, duplicate and future rows). Rows
+ * dated after the run's now are counted on the newest window and otherwise ignored; the named
+ * columns no row holds are reported on the newest window too. A log in which no row holds the
+ * timestamp field fails the read with TimestampFieldMissing.
  */
 import type { DefaultedSpec } from '../api/defaults.js';
 import type { RowSource } from '../sources/types.js';
 import type { Reference } from '../stats/reference.js';
 import { buildReference, windowResult, type WindowResult } from '../stats/result.js';
 import { WindowedAccumulator } from '../stats/windowing.js';
+import { DATA_CATEGORY, DATA_SUBJECT, dataStatistics, emptyQualityReport, namedColumns, type DataQualityReport } from '../stats/quality.js';
 import type { StatisticsPort, StatValue, WindowStatistics } from './ports.js';
 
 export interface ReferenceStore {
@@ -22,6 +29,8 @@ export interface SourceStatisticsOptions {
   /** Opens the monitor's source for rows in [from, to) (ms); a file source may yield more. */
   open(from: number, to: number): Promise<RowSource>;
   references: ReferenceStore;
+  /** The run's now (rows dated later are future rows); the wall clock by default. */
+  now?: () => Date;
 }
 
 export function sourceStatistics(options: SourceStatisticsOptions): StatisticsPort {
@@ -42,24 +51,35 @@ export function sourceStatistics(options: SourceStatisticsOptions): StatisticsPo
         exclude: spec.schema.exclude,
         threshold: spec.schema.threshold,
         task: spec.schema.task,
+        now: (options.now?.() ?? new Date()).getTime(),
+        named: namedColumns(spec.schema),
       });
       for await (const batch of await options.open(from, to)) acc.addBatch(batch);
       const summaries = new Map(acc.finish().map((w) => [w.windowStart, w.summary]));
       let reference = await options.references.loadReference();
       const out: WindowStatistics[] = [];
-      for (const window of windows) {
+      const newest = windows.length - 1;
+      for (let i = 0; i < windows.length; i++) {
+        const window = windows[i];
         const start = window.start.getTime();
         const summary = summaries.get(start);
+        // The read's findings go on the newest window, which every run stores.
+        const findings = i === newest ? { missingColumns: acc.missingColumns(), futureRows: acc.future } : {};
         if (summary === undefined || summary.rows === 0) {
-          out.push({ window, rows: 0, values: emptyWindowValues(spec) });
+          const quality: DataQualityReport = { ...emptyQualityReport(), ...findings };
+          if (summary !== undefined) {
+            quality.corruptLines = summary.corrupt;
+            quality.examples = [...summary.corruptLines];
+          }
+          out.push({ window, rows: 0, values: [...emptyWindowValues(spec), ...dataValues(quality)], quality });
           continue;
         }
         if (reference === undefined) {
           reference = buildReference(summary, start);
           await options.references.saveReference(reference);
         }
-        const result = windowResult(summary, { reference, task: spec.schema.task, windowStart: start });
-        out.push({ window, rows: result.rows, values: flatten(result, spec) });
+        const result = windowResult(summary, { reference, task: spec.schema.task, windowStart: start, ...findings });
+        out.push({ window, rows: result.rows, values: flatten(result, spec), quality: result.quality });
       }
       return out;
     },
@@ -86,7 +106,14 @@ export function flatten(result: WindowResult, spec: DefaultedSpec): StatValue[] 
   for (const name of Object.keys(result.features).sort()) add('feature', name, result.features[name]);
   add('score', scoreSubject(spec), result.score);
   add('label', labelSubject(spec), result.label);
+  values.push(...dataValues(result.quality));
   return values;
+}
+
+/** The `data`/`log` statistics of a window's quality report, as store values. */
+export function dataValues(quality: DataQualityReport): StatValue[] {
+  return Object.entries(dataStatistics(quality)).flatMap(([statistic, value]) => (
+    value !== null && Number.isFinite(value) ? [{ category: DATA_CATEGORY, subject: DATA_SUBJECT, statistic, value }] : []));
 }
 
 /**

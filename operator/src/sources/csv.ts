@@ -131,6 +131,12 @@ function scan(text: string, p: Pending, inQuotes: boolean): boolean {
   return true;
 }
 
+const MISSING_CELLS = new Set(['NaN', 'nan', 'NAN', 'null', 'NULL', 'None', 'N/A', 'n/a', '<NA>', '#N/A']);
+const INFINITE_CELLS = new Map<string, number>([
+  ['inf', Infinity], ['Inf', Infinity], ['INF', Infinity], ['Infinity', Infinity], ['+inf', Infinity], ['+Infinity', Infinity],
+  ['-inf', -Infinity], ['-Inf', -Infinity], ['-INF', -Infinity], ['-Infinity', -Infinity],
+]);
+
 /** Types one cell (see the module comment). */
 export function typeCell(cell: string): unknown {
   if (cell.length === 0) return null;
@@ -142,10 +148,6 @@ export function typeCell(cell: string): unknown {
     const n = Number(t);
     if (n === n) return n;
   }
-  switch (t) {
-    case 'NaN': case 'nan': case 'NAN': case 'null': case 'NULL': case 'None': case 'N/A': case 'n/a': case '<NA>': case '#N/A': return null;
-    case 'inf': case 'Inf': case 'INF': case 'Infinity': case '+inf': case '+Infinity': return Infinity;
-    case '-inf': case '-Inf': case '-INF': case '-Infinity': return -Infinity;
-    default: return cell;
-  }
+  if (MISSING_CELLS.has(t)) return null;
+  return INFINITE_CELLS.get(t) ?? cell;
 }

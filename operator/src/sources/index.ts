@@ -10,3 +10,22 @@ export { parseTimestamp } from './timestamp.js';
 export async function* rows(source: RowSource): AsyncGenerator<Row> {
   for await (const batch of source) yield* batch.rows;
 }
+
+/**
+ * The newest row time of a source not after `notAfter` (ms), and the rows dated later (a clock
+ * gone wrong: counted, otherwise ignored), so one future-dated row cannot move a run's "now".
+ * `newest` is undefined when no row has a usable time at or before notAfter.
+ */
+export async function newestRowTime(source: RowSource, notAfter: number): Promise<{ newest: number | undefined; future: number }> {
+  let newest = -Infinity;
+  let future = 0;
+  for await (const batch of source) {
+    for (const row of batch.rows) {
+      const ts = row.ts;
+      if (ts === undefined || !(ts === ts)) continue;
+      if (ts > notAfter) future++;
+      else if (ts > newest) newest = ts;
+    }
+  }
+  return { newest: Number.isFinite(newest) ? newest : undefined, future };
+}

@@ -3,19 +3,30 @@
  *
  * Rows are staged column-wise in batches of 512 (a Float64Array per numeric field with NaN for
  * missing, an array per categorical field), then each column is summarised in one tight loop.
- * Staging also makes a corrupt row free to drop: its cells are cleared before anything is
- * counted. Field names are resolved through a small cache of row shapes, so rows shaped like an
- * earlier one (the usual case, also with optional fields absent) cost a pointer comparison per
- * field, not a map lookup.
+ * Field names are resolved through a small cache of row shapes, so rows shaped like an earlier
+ * one (the usual case, also with optional fields absent) cost a pointer comparison per field,
+ * not a map lookup.
  *
  * Field roles: the score, label and timestamp fields and those matching `exclude` are not
- * features. A feature is categorical when listed in `categorical`, else its first present value
- * decides: a number makes it numeric, a string or boolean categorical, an object or array is
- * not a feature (ignored). A string in a numeric feature (or score) makes the row corrupt.
+ * features. A feature is categorical when listed in `categorical`; otherwise the majority of its
+ * present values in the first batch (512 rows) that holds any decides: numbers (ties included)
+ * make it numeric, strings and booleans categorical, objects and arrays make it no feature
+ * (ignored). Missing words ("NaN", "null", "None", "", ...: quality.ts) are missing values, not
+ * votes. With `kinds`, the decision is shared (the windows of one read agree).
+ *
+ * Cells, not rows: a value of the wrong type (a non-numeric string in a numeric feature, score
+ * or label; an object in a categorical feature) invalidates its cell only. It is counted per
+ * field (invalid_rate) with the first few as examples, and the row's other fields still count.
+ * A numeric string ("3.5", "inf") in a numeric field is taken as its number.
+ *
+ * Duplicates: each row's fields (names and values, the timestamp included) are hashed to 64
+ * bits; a row whose hash matches one of the first 20,000 rows of the window is a duplicate.
  */
 import { compileGlob } from '../api/glob.js';
 import { WindowSummary } from './summary.js';
 import type { ColumnarRows, CorruptLine, Row, RowBatch } from '../sources/types.js';
+import { typeCell } from '../sources/csv.js';
+import { ABSURD_MAGNITUDE, isMissingText } from './quality.js';
 import { ScoreSummary, DEFAULT_THRESHOLD } from './score.js';
 import type { Task } from './label.js';
 
@@ -34,7 +45,14 @@ export interface StatsOptions {
   task?: Task;
   /** Corrupt lines kept as examples; 10 by default. */
   maxExamples?: number;
+  /** Kinds decided so far, shared by the accumulators of one read (the windows agree). */
+  kinds?: Map<string, FieldKind>;
+  /** Count exact duplicate rows (default true). */
+  duplicates?: boolean;
 }
+
+/** The kind a field was given. */
+export type FieldKind = 'numeric' | 'categorical' | 'ignored';
 
 const BATCH = 512;
 const UNKNOWN = 0;
@@ -48,6 +66,14 @@ const MAX_SHAPES = 1024;
 /** Labels written as text (CSV): true/false in the usual spellings. */
 const BOOLEAN_TEXT = new Map([['true', 1], ['false', 0], ['True', 1], ['False', 0], ['TRUE', 1], ['FALSE', 0]]);
 const ROLE = ['feature', 'numeric feature', 'categorical feature', 'score', 'label', 'field'];
+const KIND_NAME = ['feature', 'numeric', 'categorical', 'score', 'label', 'field'];
+const SHARED_KIND: Record<FieldKind, number> = { numeric: NUMERIC, categorical: CATEGORICAL, ignored: IGNORED };
+/** Scratch for hashing numbers and the two running 32-bit hashes of a row. */
+const F64 = new Float64Array(1);
+const I32 = new Int32Array(F64.buffer);
+const H = new Int32Array(2);
+const SEED_A = 0x2545f491;
+const SEED_B = 0x6b43a9b5;
 
 export class StatsAccumulator {
   readonly summary: WindowSummary;
@@ -56,13 +82,24 @@ export class StatsAccumulator {
   private readonly timestampField: string;
   private readonly categorical: Set<string>;
   private readonly exclude: RegExp | undefined;
+  private readonly shared: Map<string, FieldKind> | undefined;
+  private readonly checkDuplicates: boolean;
   private readonly slots = new Map<string, number>();
   private readonly names: string[] = [];
   private readonly kinds: number[] = [];
   private readonly numericColumns: Float64Array[] = [];
   private readonly categoricalColumns: Array<Array<string | undefined>> = [];
+  /** Present values of fields whose kind is not decided yet, by slot (decided at the flush). */
+  private readonly pending: Array<unknown[] | undefined> = [];
+  private readonly pendingSlots: number[] = [];
   private readonly scores = new Float64Array(BATCH).fill(NaN);
   private readonly labels = new Float64Array(BATCH).fill(NaN);
+  /** Line and file of each staged row (for the examples of invalid cells). */
+  private readonly rowLines = new Float64Array(BATCH);
+  private readonly rowFiles: Array<string | undefined> = new Array<string | undefined>(BATCH).fill(undefined);
+  /** Row hashes of a columnar batch. */
+  private readonly hash1 = new Int32Array(BATCH);
+  private readonly hash2 = new Int32Array(BATCH);
   /** Row shapes seen (key lists and their slots) by signature; cleared when it grows too big. */
   private readonly shapes = new Map<number, Array<{ keys: string[]; slots: Int32Array }>>();
   private size = 0;
@@ -73,6 +110,8 @@ export class StatsAccumulator {
     this.timestampField = options.timestamp ?? 'ts';
     this.categorical = new Set(options.categorical ?? []);
     this.exclude = options.exclude && options.exclude.length > 0 ? globsToRegExp(options.exclude) : undefined;
+    this.shared = options.kinds;
+    this.checkDuplicates = options.duplicates !== false;
     this.summary = new WindowSummary(new ScoreSummary(options.threshold ?? DEFAULT_THRESHOLD), options.maxExamples);
   }
 
@@ -93,7 +132,10 @@ export class StatsAccumulator {
     this.summary.addCorrupt(c);
   }
 
-  /** Stages one row; returns false (and counts it corrupt) when a value has the wrong type. */
+  /**
+   * Stages one row. A value of the wrong type invalidates its cell only (counted, with the
+   * first few as examples); the row always counts. Returns true (kept for callers that test it).
+   */
   addFields(fields: Record<string, unknown>, line: number, file?: string): boolean {
     // Object.keys + Object.values run in native code: about twice as fast as for...in here.
     const keys = Object.keys(fields);
@@ -102,12 +144,43 @@ export class StatsAccumulator {
     const kinds = this.kinds;
     const numeric = this.numericColumns;
     const r = this.size;
-    for (let i = 0; i < slots.length; i++) {
-      const slot = slots[i];
-      const kind = kinds[slot];
-      const v = values[i];
-      if (kind === NUMERIC && typeof v === 'number') numeric[slot][r] = v;
-      else if (kind !== IGNORED && !this.stage(slot, r, v)) return this.reject(r, line, file, keys[i], v, ROLE[kinds[slot]]);
+    this.rowLines[r] = line;
+    this.rowFiles[r] = file;
+    if (!this.checkDuplicates) {
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i];
+        const kind = kinds[slot];
+        const v = values[i];
+        if (kind === NUMERIC && typeof v === 'number') numeric[slot][r] = v;
+        else if (kind !== IGNORED) this.stage(slot, r, v);
+      }
+    } else {
+      // The same loop, hashing each value on the way (numbers inline: the common case).
+      let a = SEED_A;
+      let b = SEED_B;
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i];
+        const kind = kinds[slot];
+        const v = values[i];
+        a ^= slot;
+        if (typeof v === 'number') {
+          if (kind === NUMERIC) numeric[slot][r] = v;
+          else if (kind !== IGNORED) this.stage(slot, r, v);
+          F64[0] = v;
+          const lo = I32[0];
+          const hi = I32[1];
+          a = Math.imul(a ^ lo, 0x9e3779b1) ^ hi;
+          b = Math.imul(b ^ hi, 0x85ebca6b) + lo;
+        } else {
+          if (kind !== IGNORED) this.stage(slot, r, v);
+          H[0] = a;
+          H[1] = b;
+          mixValue(v);
+          a = H[0];
+          b = H[1];
+        }
+      }
+      this.summary.quality.checkDuplicate(a, b);
     }
     this.size = r + 1;
     if (this.size === BATCH) this.flush();
@@ -144,56 +217,59 @@ export class StatsAccumulator {
     return slots;
   }
 
-  /** Stages one value of row r; false when it has the wrong type for the field's kind. */
-  private stage(slot: number, r: number, v: unknown): boolean {
+  /** Stages one value of row r by the field's kind; a value of the wrong type is an invalid cell. */
+  private stage(slot: number, r: number, v: unknown): void {
     const kind = this.kinds[slot];
     if (kind === NUMERIC) {
       if (typeof v === 'number') this.numericColumns[slot][r] = v;
-      else if (v !== null && v !== undefined && v !== '') return this.stageOddNumber(this.numericColumns[slot], r, v);
+      else if (v !== null && v !== undefined) this.stageOddNumber(this.numericColumns[slot], slot, r, v);
     } else if (kind === CATEGORICAL) {
       if (typeof v === 'string') {
-        if (v !== '') this.categoricalColumns[slot][r] = v;
+        if (!isMissingText(v)) this.categoricalColumns[slot][r] = v;
       } else if (v !== null && v !== undefined) {
-        return this.stageOddCategory(slot, r, v);
+        this.stageOddCategory(slot, r, v);
       }
     } else if (kind === SCORE) {
       if (typeof v === 'number') this.scores[r] = v;
-      else if (v !== null && v !== undefined && v !== '') return this.stageOddNumber(this.scores, r, v);
+      else if (v !== null && v !== undefined) this.stageOddNumber(this.scores, slot, r, v);
     } else if (kind === LABEL) {
-      if (typeof v === 'number') this.labels[r] = v;
+      if (typeof v === 'number') this.stageLabel(slot, r, v);
       else if (typeof v === 'boolean') this.labels[r] = v ? 1 : 0;
       else if (typeof v === 'string' && BOOLEAN_TEXT.has(v)) this.labels[r] = BOOLEAN_TEXT.get(v)!;
-      else if (v !== null && v !== undefined && v !== '') return this.stageOddNumber(this.labels, r, v);
+      else if (v !== null && v !== undefined) this.stageOddNumber(this.labels, slot, r, v);
     } else if (kind === UNKNOWN) {
       this.discover(slot, r, v);
     }
-    return true;
+  }
+
+  /** A label beyond ±1e150 or infinite is counted non-finite and left out (the row is unlabelled). */
+  private stageLabel(slot: number, r: number, v: number): void {
+    if (v <= ABSURD_MAGNITUDE && v >= -ABSURD_MAGNITUDE) this.labels[r] = v;
+    else if (v === v) this.summary.quality.addNonFinite(this.names[slot]);
   }
 
   /**
-   * Stages columnar rows (Parquet) without building row objects. A chunk holding a value of the
-   * wrong type is unstaged and replayed row by row, so the bad rows are found and reported.
+   * Stages columnar rows (Parquet, CSV) without building row objects; invalid cells are found
+   * and counted cell by cell like those of rows.
    */
   addColumns(c: ColumnarRows): void {
     const slots = c.names.map((name) => this.slotOf(name));
     for (let start = 0; start < c.length;) {
       const take = Math.min(c.length - start, BATCH - this.size);
-      if (this.stageColumns(c, slots, start, take)) {
-        this.size += take;
-      } else {
-        this.clearCells(this.size, take);
-        for (let i = start; i < start + take; i++) {
-          const fields: Record<string, unknown> = {};
-          for (let j = 0; j < c.names.length; j++) fields[c.names[j]] = c.data[j][i];
-          this.addFields(fields, c.lines?.[i] ?? c.firstLine + i, c.file);
-        }
+      const base = this.size;
+      for (let i = 0; i < take; i++) {
+        this.rowLines[base + i] = c.lines?.[start + i] ?? c.firstLine + start + i;
+        this.rowFiles[base + i] = c.file;
       }
+      this.stageColumns(c, slots, start, take);
+      if (this.checkDuplicates) this.hashColumns(c, slots, start, take);
+      this.size += take;
       start += take;
       if (this.size === BATCH) this.flush();
     }
   }
 
-  private stageColumns(c: ColumnarRows, slots: number[], start: number, take: number): boolean {
+  private stageColumns(c: ColumnarRows, slots: number[], start: number, take: number): void {
     const base = this.size;
     for (let j = 0; j < slots.length; j++) {
       const slot = slots[j];
@@ -203,65 +279,158 @@ export class StatsAccumulator {
         this.numericColumns[slot].set(data.subarray(start, start + take), base);
         continue;
       }
-      if (kind === NUMERIC || kind === CATEGORICAL) {
-        // The common cells inline: a number in a numeric column, a string in a categorical one.
-        const column = kind === NUMERIC ? this.numericColumns[slot] : this.categoricalColumns[slot];
-        const plain = kind === NUMERIC ? 'number' : 'string';
+      if (kind === NUMERIC) {
+        const column = this.numericColumns[slot];
         for (let i = 0; i < take; i++) {
           const v = data[start + i];
-          if (typeof v === plain && v !== '') column[base + i] = v as never;
-          else if (v !== null && v !== undefined && !this.stage(slot, base + i, v)) return false;
+          if (typeof v === 'number') column[base + i] = v;
+          else if (v !== null && v !== undefined) this.stage(slot, base + i, v);
         }
         continue;
       }
+      if (kind === CATEGORICAL) {
+        const column = this.categoricalColumns[slot];
+        for (let i = 0; i < take; i++) {
+          const v = data[start + i];
+          if (typeof v === 'string' && !isMissingText(v)) column[base + i] = v;
+          else if (v !== null && v !== undefined) this.stage(slot, base + i, v);
+        }
+        continue;
+      }
+      if (kind === IGNORED) continue;
+      for (let i = 0; i < take; i++) this.stage(slot, base + i, data[start + i]);
+    }
+  }
+
+  /** Hashes the rows of a columnar slice column by column, then checks each row. */
+  private hashColumns(c: ColumnarRows, slots: number[], start: number, take: number): void {
+    const h1 = this.hash1;
+    const h2 = this.hash2;
+    h1.fill(SEED_A, 0, take);
+    h2.fill(SEED_B, 0, take);
+    for (let j = 0; j < slots.length; j++) {
+      const data = c.data[j];
       for (let i = 0; i < take; i++) {
-        if (this.kinds[slot] === IGNORED) break;
-        if (!this.stage(slot, base + i, data[start + i])) return false;
+        const v = data[start + i];
+        if (v === null || v === undefined) continue;
+        H[0] = h1[i] ^ slots[j];
+        H[1] = h2[i];
+        mixValue(v);
+        h1[i] = H[0];
+        h2[i] = H[1];
       }
     }
-    return true;
+    const quality = this.summary.quality;
+    for (let i = 0; i < take; i++) quality.checkDuplicate(h1[i], h2[i]);
   }
 
-  private clearCells(from: number, count: number): void {
-    for (let slot = 0; slot < this.kinds.length; slot++) {
-      if (this.kinds[slot] === NUMERIC) this.numericColumns[slot].fill(NaN, from, from + count);
-      else if (this.kinds[slot] === CATEGORICAL) this.categoricalColumns[slot].fill(undefined, from, from + count);
+  /** A bigint is a number, and so is a numeric string; a missing word is missing; else invalid. */
+  private stageOddNumber(column: Float64Array, slot: number, r: number, v: unknown): void {
+    if (typeof v === 'bigint') {
+      column[r] = Number(v);
+      return;
     }
-    this.scores.fill(NaN, from, from + count);
-    this.labels.fill(NaN, from, from + count);
+    if (typeof v === 'string') {
+      const t = typeCell(v);
+      if (t === null) return;
+      if (typeof t === 'number') {
+        if (this.kinds[slot] === LABEL) this.stageLabel(slot, r, t);
+        else column[r] = t;
+        return;
+      }
+    }
+    this.invalid(slot, r, v);
   }
 
-  /** A bigint is a number too (Parquet INT64); anything else is a type error. */
-  private stageOddNumber(column: Float64Array, r: number, v: unknown): boolean {
-    if (typeof v !== 'bigint') return false;
-    column[r] = Number(v);
-    return true;
-  }
-
-  private stageOddCategory(slot: number, r: number, v: unknown): boolean {
+  private stageOddCategory(slot: number, r: number, v: unknown): void {
     if (typeof v === 'boolean' || typeof v === 'bigint' || (typeof v === 'number' && !Number.isNaN(v))) {
       this.categoricalColumns[slot][r] = String(v);
-      return true;
+    } else if (typeof v !== 'number') {
+      this.invalid(slot, r, v);
     }
-    return typeof v === 'number';
   }
 
-  /** The first present value of a feature of unknown kind decides its kind. */
+  /** Counts an invalid cell of row r (the row's other cells still count). */
+  private invalid(slot: number, r: number, v: unknown): void {
+    const name = this.names[slot];
+    const kind = this.kinds[slot];
+    this.summary.quality.addInvalid(name, KIND_NAME[kind], () => {
+      const reason = `field "${name}": ${describeValue(v)} in a ${ROLE[kind]}`;
+      const file = this.rowFiles[r];
+      return file === undefined ? { line: this.rowLines[r], reason } : { line: this.rowLines[r], reason, file };
+    });
+  }
+
+  /**
+   * A present value of a feature of unknown kind waits for the flush, where the majority of the
+   * batch's present values decides the kind (or the shared decision of another window).
+   */
   private discover(slot: number, r: number, v: unknown): void {
-    if (v === null || v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v))) {
+    const decided = this.shared?.get(this.names[slot]);
+    if (decided !== undefined) {
+      this.setKind(slot, SHARED_KIND[decided]);
+      if (this.kinds[slot] !== IGNORED) this.stage(slot, r, v);
+      return;
+    }
+    if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)) || (typeof v === 'string' && isMissingText(v))) {
       this.summary.noteUnknown(this.names[slot]);
-    } else if (typeof v === 'number' || typeof v === 'bigint') {
-      this.kinds[slot] = NUMERIC;
-      this.numericColumns[slot] = new Float64Array(BATCH).fill(NaN);
-      this.numericColumns[slot][r] = Number(v);
-      this.summary.numeric(this.names[slot]);
-    } else if (typeof v === 'string' || typeof v === 'boolean') {
-      this.kinds[slot] = CATEGORICAL;
-      this.categoricalColumns[slot] = new Array<string | undefined>(BATCH).fill(undefined);
-      this.categoricalColumns[slot][r] = String(v);
-      this.summary.categorical(this.names[slot]);
-    } else {
-      this.kinds[slot] = IGNORED;
+      return;
+    }
+    let pending = this.pending[slot];
+    if (pending === undefined) {
+      pending = this.pending[slot] = new Array<unknown>(BATCH).fill(undefined);
+      this.pendingSlots.push(slot);
+    } else if (this.pendingSlots.indexOf(slot) < 0) {
+      this.pendingSlots.push(slot);
+    }
+    pending[r] = v;
+  }
+
+  /** Decides the kind of each field with pending values by majority, then stages them. */
+  private resolvePending(n: number): void {
+    for (const slot of this.pendingSlots) {
+      const pending = this.pending[slot]!;
+      if (this.kinds[slot] === UNKNOWN) {
+        const name = this.names[slot];
+        const decided = this.shared?.get(name);
+        if (decided !== undefined) {
+          this.setKind(slot, SHARED_KIND[decided]);
+        } else {
+          let numbers = 0;
+          let texts = 0;
+          let others = 0;
+          for (let r = 0; r < n; r++) {
+            const v = pending[r];
+            if (v === undefined) continue;
+            if (typeof v === 'number' || typeof v === 'bigint') numbers++;
+            else if (typeof v === 'string' || typeof v === 'boolean') texts++;
+            else others++;
+          }
+          const kind = others > numbers && others > texts ? IGNORED : numbers >= texts ? NUMERIC : CATEGORICAL;
+          this.setKind(slot, kind);
+          this.shared?.set(name, kind === NUMERIC ? 'numeric' : kind === CATEGORICAL ? 'categorical' : 'ignored');
+        }
+      }
+      const keep = this.kinds[slot] !== IGNORED;
+      for (let r = 0; r < n; r++) {
+        const v = pending[r];
+        if (v === undefined) continue;
+        pending[r] = undefined;
+        if (keep) this.stage(slot, r, v);
+      }
+    }
+    this.pendingSlots.length = 0;
+  }
+
+  private setKind(slot: number, kind: number): void {
+    this.kinds[slot] = kind;
+    const name = this.names[slot];
+    if (kind === NUMERIC) {
+      this.numericColumns[slot] ??= new Float64Array(BATCH).fill(NaN);
+      this.summary.numeric(name);
+    } else if (kind === CATEGORICAL) {
+      this.categoricalColumns[slot] ??= new Array<string | undefined>(BATCH).fill(undefined);
+      this.summary.categorical(name);
     }
   }
 
@@ -271,31 +440,24 @@ export class StatsAccumulator {
     const slot = this.names.length;
     this.slots.set(key, slot);
     this.names.push(key);
+    this.summary.quality.seeField(key);
     let kind = UNKNOWN;
     if (key === this.scoreField) kind = SCORE;
     else if (key === this.labelField) kind = LABEL;
+    if (kind === SCORE || kind === LABEL) this.summary.quality.kinds.set(key, KIND_NAME[kind]);
     else if (key === this.timestampField || this.exclude?.test(key)) kind = IGNORED;
     else if (this.categorical.has(key)) kind = CATEGORICAL;
-    this.kinds.push(kind);
-    if (kind === CATEGORICAL) {
-      this.categoricalColumns[slot] = new Array<string | undefined>(BATCH).fill(undefined);
-      this.summary.categorical(key);
-    }
+    else if (this.shared?.has(key) === true) kind = SHARED_KIND[this.shared.get(key)!];
+    this.kinds.push(UNKNOWN);
+    if (kind !== UNKNOWN) this.setKind(slot, kind);
     return slot;
-  }
-
-  /** Clears the staged cells of row r and counts the line as corrupt. */
-  private reject(r: number, line: number, file: string | undefined, key: string, v: unknown, what: string): false {
-    this.clearCells(r, 1);
-    const reason = `field "${key}": ${describeValue(v)} in a ${what}`;
-    this.summary.addCorrupt(file === undefined ? { line, reason } : { line, reason, file });
-    return false;
   }
 
   /** Summarises the staged rows. */
   flush(): void {
     const n = this.size;
     if (n === 0) return;
+    if (this.pendingSlots.length > 0) this.resolvePending(n);
     const summary = this.summary;
     for (let slot = 0; slot < this.kinds.length; slot++) {
       const kind = this.kinds[slot];
@@ -311,14 +473,59 @@ export class StatsAccumulator {
     summary.label.addColumns(this.scores, this.labels, n);
     this.scores.fill(NaN, 0, n);
     this.labels.fill(NaN, 0, n);
+    this.rowFiles.fill(undefined, 0, n);
     summary.rows += n;
     this.size = 0;
   }
 
-  /** Flushes and returns the summary. */
+  /** Flushes and returns the summary (its duplicate check is closed: the window is complete). */
   finish(): WindowSummary {
     this.flush();
+    this.summary.quality.close();
     return this.summary;
+  }
+}
+
+/** Mixes a 32-bit integer into both running hashes. */
+function mixNumber(x: number): void {
+  H[0] = Math.imul(H[0] ^ x, 0x9e3779b1);
+  H[1] = Math.imul(H[1] + x, 0x85ebca6b) ^ x;
+}
+
+/** Mixes one value (its type and content) into both running hashes. */
+function mixValue(v: unknown): void {
+  if (typeof v === 'number') {
+    F64[0] = v;
+    const lo = I32[0];
+    const hi = I32[1];
+    H[0] = Math.imul(H[0] ^ lo, 0x9e3779b1) ^ hi;
+    H[1] = Math.imul(H[1] ^ hi, 0x85ebca6b) + lo;
+  } else if (typeof v === 'string') {
+    let a = H[0] ^ v.length;
+    let b = H[1] + v.length;
+    for (let i = 0; i < v.length; i++) {
+      const ch = v.charCodeAt(i);
+      a = Math.imul(a ^ ch, 0x01000193);
+      b = Math.imul(b + ch, 0x5bd1e995);
+    }
+    H[0] = a;
+    H[1] = b ^ (b >>> 15);
+  } else if (typeof v === 'boolean') {
+    mixNumber(v ? 0x1b873593 : 0x0e6546b6);
+  } else if (v === null || v === undefined) {
+    mixNumber(0x7f4a7c15);
+  } else if (typeof v === 'bigint') {
+    mixValue(String(v));
+  } else if (v instanceof Date) {
+    mixValue(v.getTime());
+  } else {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(v);
+    } catch {
+      text = undefined;
+    }
+    mixValue(text ?? String(v));
   }
 }
 

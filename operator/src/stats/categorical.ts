@@ -102,14 +102,16 @@ export class CategoricalSummary {
 }
 
 /**
- * The categorical statistics except unseen_share and drift (they need the reference). Entropy is
+ * The categorical statistics except unseen_share and drift (they need the reference); `invalid`
+ * cells (an object or array) count in invalid_rate, not in missing_rate. Entropy is
  * in bits; once pruned, the untracked share is taken as spread evenly over the untracked
  * categories.
  */
-export function categoricalStatistics(s: CategoricalSummary, rows: number): Statistics {
+export function categoricalStatistics(s: CategoricalSummary, rows: number, invalid = 0): Statistics {
   const out: Statistics = {
     count: s.count,
-    missing_rate: rows > 0 ? (rows - s.count) / rows : null,
+    missing_rate: rows > 0 ? Math.max(rows - s.count - invalid, 0) / rows : null,
+    invalid_rate: rows > 0 ? invalid / rows : null,
     distinct_count: s.distinctCount(),
     top_share: null,
     entropy: null,

@@ -6,6 +6,7 @@
  * the share of positive-negative pairs that share a bin.
  */
 import type { Statistics } from './names.js';
+import { ABSURD_MAGNITUDE } from './quality.js';
 
 export const EXACT_PAIRS = 65536;
 export const AUC_BINS = 16384;
@@ -57,7 +58,7 @@ export class LabelSummary {
       const binary = y === 0 || y === 1;
       if (!binary) this.nonBinary++;
       const s = scores[r];
-      if (s - s !== 0) continue;
+      if (!(s <= ABSURD_MAGNITUDE && s >= -ABSURD_MAGNITUDE)) continue;
       this.addPair(s, y, binary);
     }
   }

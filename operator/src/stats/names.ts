@@ -7,24 +7,26 @@ export const QUANTILES: ReadonlyArray<readonly [name: string, p: number]> = [
 ];
 
 export const NUMERIC_STATISTICS = [
-  'count', 'missing_rate', 'zero_rate', 'mean', 'std', 'min', 'max', ...QUANTILES.map(([n]) => n), 'drift',
+  'count', 'missing_rate', 'invalid_rate', 'non_finite_rate', 'zero_rate', 'mean', 'std', 'min', 'max', ...QUANTILES.map(([n]) => n), 'drift',
 ] as const;
 
 export const CATEGORICAL_STATISTICS = [
-  'count', 'missing_rate', 'distinct_count', 'top_share', 'unseen_share', 'entropy', 'drift',
+  'count', 'missing_rate', 'invalid_rate', 'distinct_count', 'top_share', 'unseen_share', 'entropy', 'drift',
 ] as const;
 
 export const SCORE_STATISTICS = [
-  'traffic', 'missing_rate', 'mean', 'std', 'min', 'max', ...QUANTILES.map(([n]) => n), 'positive_rate', 'drift',
+  'traffic', 'missing_rate', 'invalid_rate', 'non_finite_rate', 'mean', 'std', 'min', 'max', ...QUANTILES.map(([n]) => n), 'positive_rate', 'drift',
 ] as const;
 
 export const LABEL_STATISTICS = [
   'label_coverage', 'positive_rate', 'auc', 'log_loss', 'calibration', 'mae', 'rmse',
 ] as const;
 
-/** The three categories of design.md §5; an InfluxDB tag value. */
-export type Category = 'feature' | 'score' | 'label';
-export const CATEGORIES: readonly Category[] = ['feature', 'score', 'label'];
+export { DATA_STATISTICS } from './quality.js';
+
+/** The three categories of design.md §5 and the log's data quality; an InfluxDB tag value. */
+export type Category = 'feature' | 'score' | 'label' | 'data';
+export const CATEGORIES: readonly Category[] = ['feature', 'score', 'label', 'data'];
 
 /** Statistic name -> value; null when it cannot be computed (no values, no reference, ...). */
 export type Statistics = Record<string, number | null>;

@@ -6,12 +6,15 @@
 import { QuantileSketch, type QuantileSketchState } from './kll.js';
 import { combineMoments, momentsOf, stdOf, type Moments } from './moments.js';
 import { QUANTILES, type Statistics } from './names.js';
+import { ABSURD_MAGNITUDE } from './quality.js';
 
 export interface NumericState {
   count: number;
   zeros: number;
   positiveInfinity: number;
   negativeInfinity: number;
+  /** Finite values beyond ±1e150 (absent in states written before it existed). */
+  absurd?: number;
   moments: Moments;
   min: number | null;
   max: number | null;
@@ -28,6 +31,8 @@ export class NumericSummary {
   zeros = 0;
   positiveInfinity = 0;
   negativeInfinity = 0;
+  /** Finite values of magnitude above ABSURD_MAGNITUDE: kept out of the moments like Infinity. */
+  absurd = 0;
   /** Moments of the finite values only: an Infinity would swallow the mean. */
   readonly moments: Moments = { n: 0, mean: 0, m2: 0 };
   min = Infinity;
@@ -42,6 +47,11 @@ export class NumericSummary {
     return this.positiveInfinity + this.negativeInfinity;
   }
 
+  /** Values present but left out of mean, std, min, max and the quantiles: infinite or absurd. */
+  get nonFinite(): number {
+    return this.positiveInfinity + this.negativeInfinity + this.absurd;
+  }
+
   /** Adds values[0..n); NaN is a missing value and is skipped. */
   addColumn(values: Float64Array, n: number): void {
     if (finiteScratch.length < n) finiteScratch = new Float64Array(n);
@@ -51,9 +61,14 @@ export class NumericSummary {
     let sum = 0;
     let min = this.min;
     let max = this.max;
+    let absurd = 0;
     for (let r = 0; r < n; r++) {
       const v = values[r];
       if (v - v === 0) {
+        if (v > ABSURD_MAGNITUDE || v < -ABSURD_MAGNITUDE) {
+          absurd++;
+          continue;
+        }
         finite[m++] = v;
         sum += v;
         if (v === 0) zeros++;
@@ -65,15 +80,16 @@ export class NumericSummary {
         this.negativeInfinity++;
       }
     }
+    this.absurd += absurd;
     if (m === 0) {
-      this.count = this.moments.n + this.infinite;
+      this.count = this.moments.n + this.nonFinite;
       return;
     }
     this.zeros += zeros;
     this.min = min;
     this.max = max;
     combineMoments(this.moments, momentsOf(finite, m, sum));
-    this.count = this.moments.n + this.infinite;
+    this.count = this.moments.n + this.nonFinite;
     this.sketch.addMany(finite, m);
   }
 
@@ -81,8 +97,9 @@ export class NumericSummary {
     this.zeros += other.zeros;
     this.positiveInfinity += other.positiveInfinity;
     this.negativeInfinity += other.negativeInfinity;
+    this.absurd += other.absurd;
     combineMoments(this.moments, other.moments);
-    this.count = this.moments.n + this.infinite;
+    this.count = this.moments.n + this.nonFinite;
     this.min = Math.min(this.min, other.min);
     this.max = Math.max(this.max, other.max);
     this.sketch.merge(other.sketch);
@@ -95,6 +112,7 @@ export class NumericSummary {
       zeros: this.zeros,
       positiveInfinity: this.positiveInfinity,
       negativeInfinity: this.negativeInfinity,
+      absurd: this.absurd,
       moments: { ...this.moments },
       min: finite ? this.min : null,
       max: finite ? this.max : null,
@@ -108,6 +126,7 @@ export class NumericSummary {
     s.zeros = state.zeros;
     s.positiveInfinity = state.positiveInfinity;
     s.negativeInfinity = state.negativeInfinity;
+    s.absurd = state.absurd ?? 0;
     Object.assign(s.moments, state.moments);
     s.min = state.min ?? Infinity;
     s.max = state.max ?? -Infinity;
@@ -118,12 +137,17 @@ export class NumericSummary {
 /**
  * The numeric statistics of design.md §5 except drift: `rows` is the number of valid rows of the
  * window, so a feature absent from some rows (or appearing mid-window) has them as missing.
+ * `invalid` cells (a value of the wrong type) are neither present nor missing: missing_rate +
+ * invalid_rate + count / rows = 1. `non_finite_rate` is the share of rows holding ±Infinity or a
+ * magnitude above 1e150 (present, in `count`, but out of every other statistic).
  */
-export function numericStatistics(s: NumericSummary, rows: number): Statistics {
+export function numericStatistics(s: NumericSummary, rows: number, invalid = 0): Statistics {
   const finite = s.moments.n > 0;
   const out: Statistics = {
     count: s.count,
-    missing_rate: rows > 0 ? (rows - s.count) / rows : null,
+    missing_rate: rows > 0 ? Math.max(rows - s.count - invalid, 0) / rows : null,
+    invalid_rate: rows > 0 ? invalid / rows : null,
+    non_finite_rate: rows > 0 ? s.nonFinite / rows : null,
     zero_rate: s.count > 0 ? s.zeros / s.count : null,
     mean: finite ? s.moments.mean : null,
     std: stdOf(s.moments),

@@ -44,7 +44,7 @@ export class ScoreSummary {
 }
 
 /** traffic (rows scored), missing_rate, the moments and quantiles, positive_rate (score >= threshold). */
-export function scoreStatistics(s: ScoreSummary, rows: number): Statistics {
-  const { count, zero_rate: _zeroRate, ...rest } = numericStatistics(s.values, rows);
+export function scoreStatistics(s: ScoreSummary, rows: number, invalid = 0): Statistics {
+  const { count, zero_rate: _zeroRate, ...rest } = numericStatistics(s.values, rows, invalid);
   return { traffic: count, ...rest, positive_rate: s.values.count > 0 ? s.positives / s.values.count : null };
 }

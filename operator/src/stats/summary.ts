@@ -7,6 +7,7 @@ import { CategoricalSummary, type CategoricalState } from './categorical.js';
 import { LabelSummary, type LabelState } from './label.js';
 import { NumericSummary, type NumericState } from './numeric.js';
 import { ScoreSummary, type ScoreState } from './score.js';
+import { QualitySummary, type QualityState } from './quality.js';
 import type { CorruptLine } from '../sources/types.js';
 
 export type { CorruptLine };
@@ -24,6 +25,8 @@ export interface WindowSummaryState {
   unknown: string[];
   score: ScoreState;
   label: LabelState;
+  /** Invalid cells, non-finite labels, duplicates, fields seen (absent in older states). */
+  quality?: QualityState;
 }
 
 export class WindowSummary {
@@ -35,6 +38,8 @@ export class WindowSummary {
   readonly features = new Map<string, FeatureSummary>();
   readonly unknown = new Set<string>();
   readonly label = new LabelSummary();
+  /** Invalid cells, duplicate rows and the fields seen (stats/quality.ts). */
+  quality = new QualitySummary();
 
   constructor(readonly score: ScoreSummary = new ScoreSummary(), readonly maxExamples = DEFAULT_MAX_EXAMPLES) {}
 
@@ -91,6 +96,7 @@ export class WindowSummary {
     for (const name of other.unknown) this.noteUnknown(name);
     this.score.merge(other.score);
     this.label.merge(other.label);
+    this.quality.merge(other.quality);
   }
 
   toJSON(): WindowSummaryState {
@@ -102,6 +108,7 @@ export class WindowSummary {
       unknown: [...this.unknown],
       score: this.score.toJSON(),
       label: this.label.toJSON(),
+      quality: this.quality.toJSON(),
     };
   }
 
@@ -115,6 +122,7 @@ export class WindowSummary {
     }
     for (const name of state.unknown) s.unknown.add(name);
     s.label.merge(LabelSummary.fromJSON(state.label));
+    s.quality = QualitySummary.fromJSON(state.quality);
     return s;
   }
 }

@@ -7,8 +7,8 @@
  *   model_health_reference  one point per subject of the drift reference window (field `json`)
  *
  * Tags: namespace, monitor, model_version (absent when the model has no version), category
- * (feature | score | label | model), subject (feature name, or the score / label field), and for
- * detections statistic. Series cardinality is therefore linear in features. Timestamps are the
+ * (feature | score | label | data | model), subject (feature name, the score / label field, or
+ * `log` for the data-quality statistics of category data), and for detections statistic. Series cardinality is therefore linear in features. Timestamps are the
  * window start in ms; a window written again lands on the same series and time, so it replaces
  * the values (idempotent).
  *

@@ -41,19 +41,22 @@ describe('openFileSource', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reads the JSONL fixture: valid rows, corrupt lines by number, NaN missing, Infinity reported', async () => {
+  it('reads the JSONL fixture: valid rows, corrupt lines by number, NaN missing, a bad cell invalid, Infinity reported', async () => {
     const r = await statsOf({ path: join(FIXTURES, 'small.jsonl') });
-    assert.equal(r.rows, 4);
-    assert.equal(r.corrupt, 3);
-    assert.deepEqual(r.corruptLines.map((c) => c.line), [3, 7, 5]);
-    assert.match(r.corruptLines[2].reason, /field "age": string "unknown" in a numeric feature/);
+    assert.equal(r.rows, 5);
+    assert.equal(r.corrupt, 2);
+    assert.deepEqual(r.corruptLines.map((c) => c.line), [3, 7]);
+    // The string "unknown" invalidates the age cell of line 5 only: the row's score still counts.
+    assert.deepEqual(r.quality.invalidExamples, [{ line: 5, reason: 'field "age": string "unknown" in a numeric feature' }]);
     assert.equal(r.features.age.count, 3);
-    assert.equal(r.features.age.missing_rate, 0.25);
+    assert.equal(r.features.age.missing_rate, 0.2);
+    assert.equal(r.features.age.invalid_rate, 0.2);
+    assert.equal(r.features.age.non_finite_rate, 0.2);
     assert.equal(r.features.age.mean, 41.5);
     assert.deepEqual(r.infinite, { age: 1 });
     assert.equal(r.features.country.distinct_count, 3);
-    assert.equal(r.score.traffic, 4);
-    assert.equal(r.label.label_coverage, 0.75);
+    assert.equal(r.score.traffic, 5);
+    assert.equal(r.label.label_coverage, 0.6);
     assert.equal(r.label.auc, 1);
     assert.equal(r.features.ts, undefined);
   });
@@ -118,7 +121,7 @@ describe('openFileSource', () => {
     assert.deepEqual(rows.map((x) => [x.line, x.ts]), [[1, 1_767_225_600_000], [2, 1_767_225_660_000], [3, 1_767_225_720_000]]);
   });
 
-  it('replays a Parquet chunk row by row when a column holds a wrong type, reporting the row', async () => {
+  it('counts a wrong type in a Parquet column cell by cell, keeping the rows and reporting the row', async () => {
     const file = join(dir, 'mixed.parquet');
     writeFileSync(file, Buffer.from(parquetWriteBuffer({
       columnData: [
@@ -127,10 +130,13 @@ describe('openFileSource', () => {
       ],
     })));
     const r = await statsOf({ path: file });
-    assert.equal(r.rows, 0);
-    assert.equal(r.corrupt, 3);
-    assert.deepEqual(r.corruptLines.map((c) => c.line), [1, 2, 3]);
-    assert.equal(r.corruptLines[1].reason, 'field "score": string "high" in a score');
+    assert.equal(r.rows, 3);
+    assert.equal(r.corrupt, 0);
+    assert.equal(r.features.x.count, 3);
+    assert.equal(r.score.traffic, 2);
+    assert.equal(r.score.invalid_rate, 1 / 3);
+    assert.equal(r.quality.invalidValues, 1);
+    assert.deepEqual(r.quality.invalidExamples, [{ line: 2, reason: 'field "score": string "high" in a score' }]);
   });
 
   it('fails with SourceNotFound naming a missing file or a glob that matches nothing', async () => {

@@ -68,28 +68,36 @@ describe('StatsAccumulator', () => {
     assert.equal(result.features.x.p99, 5);
   });
 
-  it('counts a string in a numeric feature as a corrupt line, drops the whole row and names the line and field', () => {
+  it('counts a string in a numeric feature as an invalid cell, keeps the row and names the line and field', () => {
     const rows: Fields[] = [{ x: 1, c: 'a', score: 0.2 }, { x: 'oops', c: 'b', score: 0.9 }, { x: 3, c: 'a', score: 0.4 }];
     const result = statsOf(rows);
-    assert.equal(result.rows, 2);
-    assert.equal(result.corrupt, 1);
-    assert.deepEqual(result.corruptLines, [{ line: 2, reason: 'field "x": string "oops" in a numeric feature' }]);
+    assert.equal(result.rows, 3);
+    assert.equal(result.corrupt, 0);
+    assert.deepEqual(result.quality.invalidExamples, [{ line: 2, reason: 'field "x": string "oops" in a numeric feature' }]);
+    assert.deepEqual(result.quality.typeConflicts, [{ field: 'x', kind: 'numeric', invalid: 1, example: 'line 2: field "x": string "oops" in a numeric feature' }]);
     assert.equal(result.features.x.mean, 2);
-    assert.equal(result.features.c.count, 2);
-    assert.equal(result.features.c.distinct_count, 1);
-    assert.equal(result.score.traffic, 2);
+    assert.equal(result.features.x.count, 2);
+    close(result.features.x.invalid_rate, 1 / 3, 'invalid_rate');
+    assert.equal(result.features.x.missing_rate, 0);
+    assert.equal(result.features.c.count, 3);
+    assert.equal(result.features.c.distinct_count, 2);
+    assert.equal(result.score.traffic, 3);
   });
 
-  it('counts a string score or label as corrupt too, and keeps only the first few examples', () => {
+  it('counts a string score or label as an invalid cell too, and keeps only the first few examples', () => {
     const rows: Fields[] = Array.from({ length: 15 }, (_, i) => (i % 2 ? { score: 'high' } : { score: 0.5, label: 'yes' }));
     const acc = new StatsAccumulator({ maxExamples: 3 });
     rows.forEach((f, i) => acc.addFields(f, i + 1));
     const result = windowResult(acc.finish());
-    assert.equal(result.rows, 0);
-    assert.equal(result.corrupt, 15);
-    assert.equal(result.corruptLines.length, 3);
-    assert.match(result.corruptLines[0].reason, /field "label": string "yes" in a label/);
-    assert.match(result.corruptLines[1].reason, /field "score": string "high" in a score/);
+    assert.equal(result.rows, 15);
+    assert.equal(result.corrupt, 0);
+    assert.equal(result.quality.invalidValues, 15);
+    assert.deepEqual(result.quality.fields, { score: { invalid: 7, nonFinite: 0 }, label: { invalid: 8, nonFinite: 0 } });
+    assert.equal(result.quality.invalidExamples.length, 5);
+    assert.match(result.quality.invalidExamples[0].reason, /field "label": string "yes" in a label/);
+    assert.match(result.quality.invalidExamples[1].reason, /field "score": string "high" in a score/);
+    assert.equal(result.score.traffic, 8);
+    close(result.score.invalid_rate, 7 / 15, 'score invalid_rate');
   });
 
   it('treats a feature that appears mid-window as missing before it, and one that disappears as missing after', () => {

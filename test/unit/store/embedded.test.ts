@@ -27,6 +27,19 @@ describe('embeddedStore', () => {
     assert.deepEqual(history, [{ category: 'feature', subject: 'a', statistic: 'mean', times: [DAY, 2 * DAY], values: [3, 4] }]);
   });
 
+  it('keeps the data-quality statistics (category data, subject log) as series like any other', async () => {
+    const store = embeddedStore(dir, monitor());
+    const values = (corrupt: number) => [
+      { category: 'data' as const, subject: 'log', statistic: 'corrupt_lines', value: corrupt },
+      { category: 'data' as const, subject: 'log', statistic: 'corrupt_rate', value: corrupt / 100 },
+    ];
+    await store.writeStatistics([{ window: window(1), rows: 100, values: values(4) }, { window: window(2), rows: 100, values: values(0) }]);
+    assert.deepEqual(await store.readHistory(new Date(0), new Date(10 * DAY)), [
+      { category: 'data', subject: 'log', statistic: 'corrupt_lines', times: [DAY, 2 * DAY], values: [4, 0] },
+      { category: 'data', subject: 'log', statistic: 'corrupt_rate', times: [DAY, 2 * DAY], values: [0.04, 0] },
+    ]);
+  });
+
   it('replaces only the label statistics of a window when written with the label category', async () => {
     const store = embeddedStore(dir, monitor());
     const v = (category: 'feature' | 'label', statistic: string, value: number) => ({ category, subject: category === 'label' ? 'label' : 'a', statistic, value });

@@ -96,3 +96,26 @@ describe('InfluxDB schema', () => {
     assert.equal(parseReference({ results: [{}] }), undefined);
   });
 });
+
+describe('InfluxDB schema: data-quality statistics', () => {
+  it('writes the data/log statistics as one point and reads them back as series', () => {
+    const w: WindowStatistics = {
+      window: { start: new Date(T0), end: new Date(T0 + DAY) },
+      rows: 10,
+      values: [
+        { category: 'data', subject: 'log', statistic: 'corrupt_lines', value: 40 },
+        { category: 'data', subject: 'log', statistic: 'future_rows', value: 0 },
+        { category: 'feature', subject: 'age', statistic: 'invalid_rate', value: 0.25 },
+      ],
+    };
+    const points = statisticsPoints(KEY, [w]);
+    assert.deepEqual(points.map((p) => [p.tags?.category, p.tags?.subject, p.fields]), [['data', 'log', { corrupt_lines: 40, future_rows: 0 }], ['feature', 'age', { invalid_rate: 0.25 }]]);
+    assert.match(toLineProtocol(points), /^model_health,category=data,model_version=2026-11-20,monitor=feed-ranker,namespace=ml-prod,subject=log corrupt_lines=40,future_rows=0 /);
+    const history = parseHistory({ results: [{ series: [{ name: 'model_health', tags: { category: 'data', subject: 'log' }, columns: ['time', 'corrupt_lines', 'future_rows'], values: [[T0, 40, 0]] }] }] });
+    assert.deepEqual(history, [
+      { category: 'data', subject: 'log', statistic: 'corrupt_lines', times: [T0], values: [40] },
+      { category: 'data', subject: 'log', statistic: 'future_rows', times: [T0], values: [0] },
+    ]);
+    assert.match(deleteStatisticsQuery(KEY, new Date(T0), new Date(T0 + DAY), 'data'), /"category" = 'data'/);
+  });
+});
