@@ -21,6 +21,7 @@ import { withRetry } from '../retry.js';
 import { detect, type DetectResult } from './detect.js';
 import { acceptedChanges, acceptedMap, maskHistory, openBefore, verdictsOf, withEpisodeStart } from './lifecycle.js';
 import { matureHistory, relabelWindows, scoringRanges } from './labels.js';
+import { dataQualityCondition } from './quality.js';
 import type { DetectionPoint, RunDeps, StatisticsPort, WindowStatistics } from './ports.js';
 import { buildJobStatus, rankAnomalies, setCondition, CONDITION_LAST_RUN, type JobStatus, type RunOutcome } from './status.js';
 import { firstWindowWithData, planWindows, windowMs, type Window, type WindowPlan } from './windows.js';
@@ -65,7 +66,8 @@ export async function runMonitor(monitor: ModelMonitor, deps: RunDeps): Promise<
   let detection: DetectResult | undefined;
   let outcome: RunOutcome;
   try {
-    stored = await storeWindows(ctx);
+    const read = await storeWindows(ctx);
+    stored = read.stored;
     const found = await detectAnomalies(ctx, stored.length);
     detection = found.detection;
     outcome = {
@@ -79,6 +81,7 @@ export async function runMonitor(monitor: ModelMonitor, deps: RunDeps): Promise<
       windowEnd: plan.firstRun && stored.length === 0 ? undefined : plan.latestEnd,
       historyWindows: ctx.history,
       skippedWindows: plan.skippedWindows,
+      dataQuality: dataQualityCondition(read.computed),
     };
   } catch (err) {
     log.error('Run failed', { code: errorCode(err), error: describeError(err) });
@@ -127,8 +130,11 @@ function runContext(monitor: ModelMonitor, deps: RunDeps): RunContext {
   return { monitor, deps, started, log, spec, history, step: windowMs(spec.granularity), plan, retry };
 }
 
-/** Reads the source for the plan's windows (and the label horizon's) and stores their statistics. */
-async function storeWindows(ctx: RunContext): Promise<WindowStatistics[]> {
+/**
+ * Reads the source for the plan's windows (and the label horizon's) and stores their statistics;
+ * returns the windows stored and those computed (a first run computes some it does not keep).
+ */
+async function storeWindows(ctx: RunContext): Promise<{ stored: WindowStatistics[]; computed: WindowStatistics[] }> {
   const { monitor, deps, spec, plan, log, retry } = ctx;
   // Stored windows still inside the label horizon: their late labels may have arrived since.
   const relabel = relabelWindows(plan, monitor.status?.lastWindowEnd, spec.granularity, spec.schema.labelDelay);
@@ -141,7 +147,7 @@ async function storeWindows(ctx: RunContext): Promise<WindowStatistics[]> {
   // Only their label statistics: the feature and score statistics stored earlier stay as they are.
   if (relabel.length > 0) await retry('rewrite label statistics', () => deps.store.writeStatistics(read.slice(0, relabel.length), 'label'));
   if (plan.skippedWindows > 0) log.warn('Missed windows beyond the catch-up limit were not computed', { skipped: plan.skippedWindows });
-  return stored;
+  return { stored, computed };
 }
 
 /**

@@ -9,6 +9,7 @@ import {
 } from '../api/types.js';
 import { describeError, errorCode } from '../errors.js';
 import { fmt } from '../alerting/payload.js';
+import { CONDITION_DATA_QUALITY } from './quality.js';
 
 export const CONDITION_HEALTHY = 'Healthy';
 export const CONDITION_LAST_RUN = 'LastRunSucceeded';
@@ -32,6 +33,8 @@ export type RunOutcome =
     totalSeries: number;
     /** Changes accepted as the new normal (run/lifecycle.ts), to remember on the status. */
     accepted?: AcceptedChange[];
+    /** The DataQuality condition of the windows this run read (run/quality.ts). */
+    dataQuality?: Omit<Condition, 'lastTransitionTime'>;
     /** Windows computed and stored by this run, and the end of the newest (undefined: none yet). */
     windowsComputed: number;
     windowEnd: Date | undefined;
@@ -78,6 +81,8 @@ export function buildJobStatus(input: StatusInput): JobStatus {
       conditions: [
         setCondition(conditions, { type: CONDITION_HEALTHY, status: 'Unknown', reason: 'RunFailed', message }, now, input.generation),
         setCondition(conditions, { type: CONDITION_LAST_RUN, status: 'False', reason, message }, now, input.generation),
+        // What the last successful run saw of the data stays until a run reads it again.
+        ...conditions.filter((c) => c.type === CONDITION_DATA_QUALITY),
       ],
     };
   }
@@ -95,6 +100,7 @@ export function buildJobStatus(input: StatusInput): JobStatus {
     ...(outcome.accepted !== undefined && outcome.accepted.length > 0 ? { accepted: outcome.accepted } : {}),
     conditions: [
       setCondition(conditions, healthyCondition(health, ranked, outcome), now, input.generation),
+      ...(outcome.dataQuality !== undefined ? [setCondition(conditions, outcome.dataQuality, now, input.generation)] : []),
       setCondition(conditions, {
         type: CONDITION_LAST_RUN,
         status: 'True',
