@@ -2,11 +2,21 @@
  * The one binary, `alertiger`, and its subcommands (design.md §8). Each subcommand lives in
  * commands/<name>.ts and is loaded only when called, so `alertiger stats` never pays for
  * TensorFlow or the Kubernetes client.
+ *
+ * Exit codes, the same for every command: 0 healthy (or not enough history), 1 anomalous,
+ * 2 failed or bad input (an invalid monitor, a missing file, bad arguments, a run that failed).
+ * A command returns 0 or 1 itself; anything it throws exits 2. `job` is the one exception: the
+ * CronJob counts a non-zero exit as a failed Job and retries it, so an anomalous run exits 0.
  */
 import { describeError, AlertigerError } from './errors.js';
 
+/** The exit codes of every command. */
+export const EXIT_OK = 0;
+export const EXIT_ANOMALOUS = 1;
+export const EXIT_FAILED = 2;
+
 export interface Command {
-  /** Runs the command; resolves to the process exit code. */
+  /** Runs the command; resolves to the process exit code (EXIT_*); a thrown error exits EXIT_FAILED. */
   run(args: string[]): Promise<number>;
 }
 
@@ -24,12 +34,12 @@ const commands: Record<string, CommandEntry> = {
   },
   job: {
     usage: 'job --monitor NS/NAME',
-    summary: 'one monitoring run of a ModelMonitor, as its CronJob calls it',
+    summary: 'one monitoring run of a ModelMonitor, as its CronJob calls it (exit 0 even when anomalous)',
     load: () => import('./commands/job.js'),
   },
   run: {
-    usage: 'run -f monitor.yaml --data PATH',
-    summary: 'one run of a ModelMonitor file on a local log, with an embedded store (no cluster)',
+    usage: 'run -f monitor.yaml --data PATH [--replay [--from ISO] [--to ISO]]',
+    summary: 'one run of a ModelMonitor file on a local log, with an embedded store (no cluster); --replay: every window of the log',
     load: () => import('./commands/run.js'),
   },
   stats: {
@@ -64,6 +74,10 @@ export function helpText(): string {
     ...lines,
     '',
     'Run `alertiger COMMAND --help` for the options of one command.',
+    '',
+    'Exit status: 0 healthy (or not enough history), 1 anomalous, 2 failed or bad input',
+    '(an invalid monitor, a missing file, bad arguments, a run that failed). `alertiger job`',
+    'exits 0 on a successful run, anomalous or not, so its CronJob only counts failures.',
   ].join('\n');
 }
 
@@ -71,12 +85,12 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(helpText() + '\n');
-    return name === undefined ? 2 : 0;
+    return name === undefined ? EXIT_FAILED : EXIT_OK;
   }
-  const entry = commands[name];
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (entry === undefined) {
     process.stderr.write(`alertiger: unknown command "${name}"\n\n${helpText()}\n`);
-    return 2;
+    return EXIT_FAILED;
   }
   try {
     const command = await entry.load();
@@ -84,6 +98,6 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     const code = err instanceof AlertigerError ? ` [${err.code}]` : '';
     process.stderr.write(`alertiger ${name}: ${describeError(err)}${code}\n`);
-    return 1;
+    return EXIT_FAILED;
   }
 }

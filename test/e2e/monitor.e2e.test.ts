@@ -195,7 +195,7 @@ describe('AlerTiger end to end (real kube-apiserver, InfluxDB, Alertmanager)', f
     } finally {
       await env.influx.start();
     }
-    assert.equal(failed.code, 1, explain(failed));
+    assert.equal(failed.code, 2, explain(failed));
     const down = await monitorStatus(HEALTHY);
     assert.equal(down.health, 'Failed');
     assert.equal(down.lastWindowEnd, new Date(today).toISOString(), 'the window marker does not move');
@@ -227,7 +227,7 @@ describe('AlerTiger end to end (real kube-apiserver, InfluxDB, Alertmanager)', f
       await env.influx.start();
     }
     assert.ok(stopping !== undefined, 'the run never started');
-    assert.equal(failed.code, 1, explain(failed));
+    assert.equal(failed.code, 2, explain(failed));
     const down = await monitorStatus(OUTAGE);
     assert.equal(down.health, 'Failed');
     assert.equal(down.lastWindowEnd, undefined);

@@ -6,6 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { AlertigerError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { runDemo, type DemoProgress } from '../run/demo.js';
 import { formatAnomalies, formatGetMonitors } from '../run/print.js';
@@ -15,7 +16,10 @@ const USAGE = `Usage: alertiger demo [--dir DIR] [--days N] [--rows-per-day N]
   --dir           working directory, emptied first (default: .alertiger/demo)
   --days          days of synthetic log (default 56; at least 35)
   --rows-per-day  mean rows logged per day (default 1500)
-  --detector      a detector directory from alertiger train (default: the pretrained one)`;
+  --detector      a detector directory from alertiger train (default: the pretrained one)
+
+Exit status: 0 when the demo ran (it ends on its injected incident, so the monitor is
+Anomalous by design), 2 on bad arguments or a failure.`;
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -31,8 +35,8 @@ export async function run(args: string[]): Promise<number> {
   }
   const days = values.days !== undefined ? Number(values.days) : 56;
   const rowsPerDay = values['rows-per-day'] !== undefined ? Number(values['rows-per-day']) : 1500;
-  if (!Number.isInteger(days) || days < 35) throw new Error(`--days must be an integer >= 35, got ${values.days}`);
-  if (!(rowsPerDay >= 100)) throw new Error(`--rows-per-day must be >= 100, got ${values['rows-per-day']}`);
+  if (!Number.isInteger(days) || days < 35) throw new AlertigerError('InvalidArguments', `--days must be an integer >= 35, got ${values.days}`);
+  if (!(rowsPerDay >= 100)) throw new AlertigerError('InvalidArguments', `--rows-per-day must be >= 100, got ${values['rows-per-day']}`);
   const dir = resolve(values.dir ?? '.alertiger/demo');
   const out = (line: string): boolean => process.stdout.write(line + '\n');
   const started = Date.now();
@@ -54,7 +58,7 @@ export async function run(args: string[]): Promise<number> {
     out('');
     out(`${result.runs} runs over ${result.rows.toLocaleString('en-US')} logged rows in ${elapsed} s.`);
     out(`Report:  ${result.reportPath}`);
-    out(`Replay:  alertiger run -f ${result.monitorPath} --store ${dir}/replay   (the log is ${result.logPath})`);
+    out(`Replay:  alertiger run -f ${result.monitorPath} --replay --store ${dir}/replay   (every day of ${result.logPath} in one pass)`);
     return 0;
   } finally {
     detector.dispose();

@@ -4,7 +4,8 @@
  * per point with enough history (anomaly after the severity and duration filters).
  * One input without --output goes to stdout; several inputs need --output DIR, where each
  * result keeps its input's file name. Problems with one file are reported and the others still
- * scored; the exit code is 1 if any file failed.
+ * scored. Exit code: 0 when no point is flagged, 1 when any scored point is flagged (the anomaly
+ * column), 2 when a file failed (bad arguments are thrown: 2 as well).
  */
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -33,7 +34,10 @@ Options:
   --min-severity X      severity filter (default 1.0)
   --duration W/M        duration filter: M anomalous points in some window of W (default 3/2)
   --combine and|or      how severity and duration combine (default and)
-  --raw                 write the detector's raw decision (no filters) in the anomaly column`;
+  --raw                 write the detector's raw decision (no filters) in the anomaly column
+
+Exit status: 0 no point flagged, 1 some scored point flagged (anomaly 1), 2 a file failed or
+bad arguments (the other files are still scored).`;
 
 interface Options {
   inputs: string[];
@@ -103,7 +107,8 @@ export function formatScores(parsed: ParsedSeries, start: number, stepMs: number
   return out.join('\n') + '\n';
 }
 
-async function scoreFile(file: string, opts: Options, detector: Detector, note: (msg: string) => void): Promise<string> {
+/** The scored CSV of one file and how many of its points are flagged. */
+async function scoreFile(file: string, opts: Options, detector: Detector, note: (msg: string) => void): Promise<{ csv: string; flagged: number }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -137,7 +142,9 @@ async function scoreFile(file: string, opts: Options, detector: Detector, note: 
   const anomaly = opts.raw
     ? scores.anomalous
     : filterSeries(scores, { minSeverity: opts.minSeverity, duration: opts.duration, combine: opts.combine }).keep;
-  return formatScores(parsed, grid.start, spec.stepMs, grid.source, scores, anomaly);
+  let flagged = 0;
+  for (let k = 0; k < anomaly.length; k++) if (anomaly[k]) flagged++;
+  return { csv: formatScores(parsed, grid.start, spec.stepMs, grid.source, scores, anomaly), flagged };
 }
 
 function outputPath(opts: Options, input: string): string | undefined {
@@ -158,10 +165,13 @@ export async function run(args: string[]): Promise<number> {
   }
   const detector = await loadDetector(opts.model, { logger: createLogger() });
   let failed = 0;
+  let flagged = 0;
   try {
     for (const input of opts.inputs) {
       try {
-        const csv = await scoreFile(input, opts, detector, (msg) => process.stderr.write(`alertiger detect: ${input}: ${msg}\n`));
+        const scored = await scoreFile(input, opts, detector, (msg) => process.stderr.write(`alertiger detect: ${input}: ${msg}\n`));
+        const csv = scored.csv;
+        flagged += scored.flagged;
         const target = outputPath(opts, input);
         if (target === undefined) process.stdout.write(csv);
         else await writeFile(target, csv);
@@ -173,5 +183,6 @@ export async function run(args: string[]): Promise<number> {
   } finally {
     detector.dispose();
   }
-  return failed > 0 ? 1 : 0;
+  if (failed > 0) return 2;
+  return flagged > 0 ? 1 : 0;
 }

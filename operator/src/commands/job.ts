@@ -3,10 +3,12 @@
  * Configuration from flags or the environment (config.ts); Kubernetes credentials from
  * KUBECONFIG or the pod's service account. Reads its ModelMonitor, runs (run/run.ts) against
  * the monitor's source, InfluxDB and Alertmanager, and applies its part of the status as field
- * manager `alertiger-job`. Exits non-zero when the run failed, so the Job shows it too.
+ * manager `alertiger-job`. Exits 2 when the run failed (or the spec is invalid), so the Job
+ * shows it too, and 0 on success, healthy or anomalous: unlike the other commands, an anomalous
+ * run does not exit 1, since Kubernetes would count it a failed Job and retry it (the anomaly is
+ * on the status and in the alerts).
  */
 import { withDefaults, type DefaultedSpec } from '../api/defaults.js';
-import type { ModelMonitor } from '../api/types.js';
 import { validateSpec } from '../api/validate.js';
 import { postAlerts } from '../alerting/client.js';
 import { helpFor, loadJobConfig, type Credentials, type JobConfig } from '../config.js';
@@ -25,7 +27,10 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write('Usage: alertiger job --monitor NAMESPACE/NAME [--now ISO] [--detector DIR] [options]\n\n' +
       'One monitoring run of a ModelMonitor, as its CronJob calls it. Each option is a flag or the environment variable beside it:\n' +
       `${helpFor('job')}\n  --now ISO, ALERTIGER_NOW            run as at that time (replay a missed window)\n` +
-      '  --detector DIR, ALERTIGER_DETECTOR  a detector directory from alertiger train (default: the pretrained one)\n');
+      '  --detector DIR, ALERTIGER_DETECTOR  a detector directory from alertiger train (default: the pretrained one)\n\n' +
+      'Exit status: 0 the run succeeded, healthy or anomalous; 2 the run failed, the spec is invalid or\n' +
+      'bad arguments. Unlike `alertiger run`, an anomalous run exits 0: the CronJob would count a\n' +
+      'non-zero exit as a failed Job and retry it; the anomalies are on the status and in the alerts.\n');
     return 0;
   }
   const config = loadJobConfig(args, process.env);
@@ -40,7 +45,7 @@ export async function run(args: string[]): Promise<number> {
     const error = new AlertigerError('InvalidSpec', errors.map((e) => `${e.field}: ${e.message}`).join('; '));
     await kube.write(monitor, buildJobStatus({ previous: monitor.status, outcome: { ok: false, error }, now: clockFrom(config.now)(), generation: monitor.metadata.generation }));
     logger.error('Invalid spec; nothing run', { error: error.message });
-    return 1;
+    return 2;
   }
 
   const spec = withDefaults(monitor.spec);
@@ -50,14 +55,15 @@ export async function run(args: string[]): Promise<number> {
     { namespace, monitor: name, modelVersion: spec.model.version },
     { url: config.influxUrl, database: config.influxDatabase, ...config.influxCredentials },
   );
+  const clock = clockFrom(config.now);
   try {
     const result = await runMonitor(monitor, {
-      statistics: sourceStatistics({ spec, open: (from, to) => openSource(spec, config, from, to), references: store }),
+      statistics: sourceStatistics({ spec, open: (from, to) => openSource(spec, config, from, to), references: store, now: clock }),
       store,
       detector,
       alerts: { post: (url, alerts) => postAlerts(url, alerts) },
       status: kube,
-      clock: clockFrom(config.now),
+      clock,
       alertClock: () => new Date(),
       logger,
       alertmanagerUrl: config.alertmanagerUrl,
@@ -67,7 +73,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(`${namespace}/${name}: ${s.health}, ${s.anomalyCount} open anomalies, ${result.stored.length} window(s) stored, ` +
       `${result.alerts.firing.length} alert(s) sent, ${result.alerts.resolved.length} resolved, ${(result.durationMs / 1000).toFixed(1)} s` +
       (result.error !== undefined ? `; failed [${errorCode(result.error)}]: ${describeError(result.error)}` : '') + '\n');
-    return result.error === undefined ? 0 : 1;
+    return result.error === undefined ? 0 : 2;
   } finally {
     detector.dispose();
   }

@@ -2,7 +2,9 @@
  * `alertiger run -f monitor.yaml --data PATH`: one run of a ModelMonitor file on a local log,
  * with the embedded store kept in a directory so that repeated runs build history. Prints the
  * line `kubectl get mm` would show and the open anomalies, writes the report page, and exits
- * 0 when healthy (or not enough history yet), 1 when anomalous, 2 when the run failed.
+ * 0 when healthy (or not enough history yet), 1 when anomalous, 2 when the run failed (bad
+ * input is thrown and cli.ts exits 2). With --replay, every window of the log from one read,
+ * one run per window (run/replay.ts), listing the past episodes.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -12,12 +14,19 @@ import type { ModelMonitor } from '../api/types.js';
 import { validateMonitor } from '../api/validate.js';
 import { AlertigerError, describeError } from '../errors.js';
 import { createLogger } from '../log.js';
-import { openFileSource, type FileFormat, type RowSource } from '../sources/index.js';
+import { newestRowTime, openFileSource, type FileFormat, type RowSource } from '../sources/index.js';
+import { formatDataQuality } from '../run/quality.js';
+import type { WindowStatistics } from '../run/ports.js';
 import { latestClosedEnd, windowMs } from '../run/windows.js';
 import { runLocally } from '../run/local.js';
 import { formatAnomalies, formatCoverage, formatGetMonitors } from '../run/print.js';
+import { formatEpisodes, replay } from '../run/replay.js';
+import { sourceStatistics } from '../run/statistics.js';
+import { embeddedStore } from '../store/embedded.js';
+import { withDefaults } from '../api/defaults.js';
 
 const USAGE = `Usage: alertiger run -f monitor.yaml [--data PATH] [--format jsonl|csv|parquet] [--store DIR] [--now ISO] [--report FILE]
+       alertiger run -f monitor.yaml [--data PATH] --replay [--from ISO] [--to ISO] [--store DIR] [--report FILE]
 
   -f, --file     the ModelMonitor (YAML or JSON)
   --data         the inference log: a file, a glob or an http(s) URL (default: spec.source.file.path)
@@ -27,7 +36,19 @@ const USAGE = `Usage: alertiger run -f monitor.yaml [--data PATH] [--format json
   --report       where to write the report page (default: STORE/report-NAMESPACE-NAME.html)
   --detector     a detector directory from alertiger train (default: the pretrained one)
 
-Exit status: 0 healthy (or not enough history yet), 1 anomalous, 2 the run failed.`;
+Backfill and replay:
+  --replay       evaluate every window of the log in one pass: the log is read once, then the
+                 monitor runs once per window in time order, at each window's scheduled time, as
+                 daily runs would; prints the past anomaly episodes. The store keeps the result:
+                 a later run or replay continues from its last window.
+  --from         with --replay: the first window evaluated is the one holding this time
+                 (default: the log's first window, or the window after the store's last one)
+  --to           with --replay: evaluate the windows closed by this time (default: up to the
+                 log's newest closed window)
+
+Exit status: 0 healthy (or not enough history yet), 1 anomalous, 2 the run failed or bad input
+(an invalid monitor, a missing file, bad arguments). With --replay, from the state after the
+last window replayed.`;
 
 export async function run(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -40,6 +61,9 @@ export async function run(args: string[]): Promise<number> {
       now: { type: 'string' },
       report: { type: 'string' },
       detector: { type: 'string' },
+      replay: { type: 'boolean' },
+      from: { type: 'string' },
+      to: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -49,6 +73,17 @@ export async function run(args: string[]): Promise<number> {
     return 0;
   }
   if (values.file === undefined) throw new AlertigerError('InvalidArguments', `-f monitor.yaml is required\n${USAGE}`);
+  if (values.replay !== true && (values.from !== undefined || values.to !== undefined)) {
+    throw new AlertigerError('InvalidArguments', '--from and --to need --replay (one run takes --now)');
+  }
+  if (values.replay === true && values.now !== undefined) {
+    throw new AlertigerError('InvalidArguments', '--now is for one run; a replay takes --from and --to');
+  }
+  const from = values.from !== undefined ? parseTime(values.from, '--from') : undefined;
+  const to = values.to !== undefined ? parseTime(values.to, '--to') : undefined;
+  if (from !== undefined && to !== undefined && from.getTime() >= to.getTime()) {
+    throw new AlertigerError('InvalidArguments', `--from ${values.from} is not before --to ${values.to}`);
+  }
   const monitor = await readMonitor(values.file, values.data, values.format);
   const file = monitor.spec.source.file!;
   const storeDir = resolve(values.store ?? '.alertiger');
@@ -57,7 +92,8 @@ export async function run(args: string[]): Promise<number> {
   const open = (): Promise<RowSource> => openFileSource({ path: file.path, format: file.format }, { timestamp });
   // Opening resolves the path or glob, so a missing log is refused here, before any run is recorded.
   await open();
-  const now = values.now !== undefined ? parseNow(values.now) : await defaultNow(open, monitor);
+  if (values.replay === true) return replayCommand(monitor, { storeDir, reportPath, from, to, detectorPath: values.detector, open, logPath: file.path });
+  const now = values.now !== undefined ? parseTime(values.now, '--now') : await defaultNow(open, monitor);
 
   const { loadDetector } = await import('../detector/detector.js');
   const logger = createLogger({ level: process.env.ALERTIGER_LOG_LEVEL === undefined ? 'warn' : undefined });
@@ -70,14 +106,107 @@ export async function run(args: string[]): Promise<number> {
       '',
       formatAnomalies(status),
       formatCoverage(status),
+      ...qualityLines(result.stored),
       '',
       `Stored ${result.stored.length} window(s) in ${storeDir}; run took ${(result.durationMs / 1000).toFixed(1)} s.`,
       `Report: ${reportPath}`,
     ];
     if (result.error !== undefined) out.splice(2, 0, `Run failed: ${describeError(result.error)}`, '');
     process.stdout.write(out.join('\n') + '\n');
-    if (status.health === 'Failed') return 2;
-    return status.health === 'Anomalous' ? 1 : 0;
+    return exitCode(status.health);
+  } finally {
+    detector.dispose();
+  }
+}
+
+/** What the windows' data-quality reports found, for the terminal (nothing when all is clean). */
+function qualityLines(windows: readonly WindowStatistics[]): string[] {
+  const lines = formatDataQuality(windows.flatMap((w) => (w.quality !== undefined ? [w.quality] : [])));
+  return lines.length > 0 ? ['', ...lines] : [];
+}
+
+/** 0 healthy or not enough history, 1 anomalous, 2 failed. */
+function exitCode(health: string | undefined): number {
+  if (health === 'Failed') return 2;
+  return health === 'Anomalous' ? 1 : 0;
+}
+
+interface ReplayArgs {
+  storeDir: string;
+  reportPath: string;
+  from?: Date;
+  to?: Date;
+  detectorPath?: string;
+  open: () => Promise<RowSource>;
+  logPath: string;
+}
+
+/** `alertiger run --replay`: every window of the log from one read, one run per window. */
+async function replayCommand(monitor: ModelMonitor, args: ReplayArgs): Promise<number> {
+  const started = Date.now();
+  const spec = withDefaults(monitor.spec);
+  const { loadDetector } = await import('../detector/detector.js');
+  const logger = createLogger({ level: process.env.ALERTIGER_LOG_LEVEL === undefined ? 'warn' : undefined });
+  const detector = await loadDetector(args.detectorPath, { logger });
+  // The store in memory during the replay (each run would otherwise rewrite its JSON files), on disk at the end.
+  const store = embeddedStore(args.storeDir, monitor, { memory: true });
+  let reads = 0;
+  let rowsBefore = 0;
+  try {
+    const result = await replay({
+      monitor,
+      store,
+      detector,
+      logger,
+      ...(args.from !== undefined ? { from: args.from } : {}),
+      ...(args.to !== undefined ? { to: args.to } : {}),
+      reportPath: args.reportPath,
+      rowsBefore: () => rowsBefore,
+      statistics: (now) => sourceStatistics({
+        spec,
+        references: store,
+        now: () => now,
+        // Counts the reads of the log, and the rows before the replay's first window.
+        open: async (from) => {
+          reads++;
+          const source = await args.open();
+          return (async function* counted() {
+            for await (const batch of source) {
+              for (const row of batch.rows) if (row.ts !== undefined && row.ts < from) rowsBefore++;
+              yield batch;
+            }
+          })();
+        },
+      }),
+    });
+    await store.flush();
+    const status = result.status;
+    const granularity = spec.granularity;
+    const day = (d: Date): string => (granularity === '1d' ? d.toISOString().slice(0, 10) : d.toISOString().slice(0, 16).replace('T', ' '));
+    const seconds = (Date.now() - started) / 1000;
+    const span = result.windows > 0 ? ` (${day(result.runs[0].window.start)} to ${day(result.runs.at(-1)!.window.start)})` : '';
+    const out = [
+      formatGetMonitors([{ monitor: result.monitor, status, created: result.created }], result.now),
+      '',
+      'Past anomaly episodes:',
+      formatEpisodes(result.episodes, granularity),
+      '',
+      formatAnomalies(status),
+      formatCoverage(status),
+      ...qualityLines(result.last?.stored ?? []),
+      '',
+      ...result.notes,
+      `Replayed ${result.windows} window(s)${span} from ${reads} read(s) of ${args.logPath} (${result.rowsRead.toLocaleString('en-US')} rows) ` +
+        `in ${seconds.toFixed(1)} s (${(result.windows / seconds).toFixed(1)} windows/s).`,
+      result.windows > 0
+        ? `Store: ${args.storeDir} (the next run continues after ${day(result.runs.at(-1)!.window.start)}).`
+        : `Store: ${args.storeDir} (nothing new to replay: it already holds the windows up to ${status.lastWindowEnd ?? 'the end of the log'}).`,
+      `Report: ${args.reportPath}`,
+    ];
+    const failed = result.runs.filter((r) => r.error !== undefined && r.health === 'Failed');
+    if (failed.length > 0) out.splice(2, 0, `${failed.length} run(s) failed; the last: ${failed.at(-1)!.error}`, '');
+    process.stdout.write(out.join('\n') + '\n');
+    return exitCode(status.health);
   } finally {
     detector.dispose();
   }
@@ -117,9 +246,9 @@ async function readMonitor(path: string, data: string | undefined, format: strin
   return monitor;
 }
 
-function parseNow(text: string): Date {
+function parseTime(text: string, flag: string): Date {
   const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new AlertigerError('InvalidArguments', `--now: "${text}" is not an ISO 8601 time`);
+  if (Number.isNaN(ms)) throw new AlertigerError('InvalidArguments', `${flag}: "${text}" is not an ISO 8601 time`);
   return new Date(ms);
 }
 
@@ -128,12 +257,10 @@ function parseNow(text: string): Date {
  * on an old log examines its last day rather than days with no rows at all.
  */
 async function defaultNow(open: () => Promise<RowSource>, monitor: ModelMonitor): Promise<Date> {
-  let newest = -Infinity;
-  for await (const batch of await open()) {
-    for (const row of batch.rows) if (row.ts !== undefined && row.ts > newest) newest = row.ts;
-  }
   const wall = new Date();
-  if (!Number.isFinite(newest)) return wall;
+  // Rows dated after the wall clock are future rows (counted by the run), not the log's end.
+  const { newest } = await newestRowTime(await open(), wall.getTime());
+  if (newest === undefined) return wall;
   const granularity = monitor.spec.granularity ?? '1d';
   const end = latestClosedEnd(granularity, new Date(newest)).getTime() + windowMs(granularity);
   return end < wall.getTime() ? new Date(end) : wall;

@@ -39,6 +39,8 @@ Options:
   --reference FILE       a reference summary: adds drift and unseen_share
   --save-reference FILE  writes this file's reference summary, for later --reference
   --granularity G        1d | 1h: one JSON object per window, by the timestamp field
+
+Exit status: 0, or 2 on bad input (a missing file, bad options, no timestamp field).
 `;
 
 export async function run(args: string[]): Promise<number> {

@@ -38,7 +38,9 @@ Options:
   --seed S           seed of initialisation and shuffling (default 1)
   --granularity G    1d or 1h for every file; inferred per file when absent
   --batch-size N     rows per training step (default 1024)
-  --synthetic N      train on N generated daily + N/4 hourly series instead of --data`;
+  --synthetic N      train on N generated daily + N/4 hourly series instead of --data
+
+Exit status: 0 trained, 2 bad input (a missing file, bad arguments, not enough data) or a failure.`;
 
 interface Dataset {
   byGranularity: Map<Granularity, RegularSeries[]>;

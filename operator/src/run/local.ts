@@ -21,6 +21,8 @@ import type { StatisticsPort } from './ports.js';
 
 export interface LocalRunOptions {
   storeDir: string;
+  /** The store to use instead of opening `storeDir` (a replay keeps one across its runs). */
+  store?: MonitorStore;
   detector: ScoringDetector;
   /** The run's "now"; the clock advances from it with the wall clock. */
   now: Date;
@@ -41,7 +43,7 @@ export interface LocalRunResult {
 }
 
 export async function runLocally(monitor: ModelMonitor, options: LocalRunOptions): Promise<LocalRunResult> {
-  const store = embeddedStore(options.storeDir, monitor);
+  const store = options.store ?? embeddedStore(options.storeDir, monitor);
   const status = await store.loadStatus();
   const current: ModelMonitor = { ...monitor, status };
   const wallStart = Date.now();
@@ -50,6 +52,8 @@ export async function runLocally(monitor: ModelMonitor, options: LocalRunOptions
     spec: withDefaults(monitor.spec),
     open: options.open ?? (() => { throw new Error('runLocally needs open or statistics'); }),
     references: store,
+    // Rows later than the run's own time are future rows (counted, not used), not the wall clock's.
+    now: clock,
   });
   const result = await runMonitor(current, {
     statistics,

@@ -47,11 +47,29 @@ function segment(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-export function embeddedStore(root: string, monitor: ModelMonitor): MonitorStore {
+export interface EmbeddedStoreOptions {
+  /**
+   * Keep the files in memory and write them only on flush() (a replay's many runs would
+   * otherwise read and rewrite every JSON file on each run).
+   */
+  memory?: boolean;
+}
+
+export function embeddedStore(root: string, monitor: ModelMonitor, options: EmbeddedStoreOptions = {}): MonitorStore & { flush(): Promise<void> } {
+  const cache = new Map<string, unknown>();
+  const dirty = new Set<string>();
+  let pendingRuns = '';
   const dir = join(root, segment(monitor.metadata.namespace ?? 'default'), segment(monitor.metadata.name), segment(monitor.spec.model.version ?? 'unversioned'));
   const file = (name: string): string => join(dir, name);
 
   async function load<T>(name: string, fallback: T): Promise<T> {
+    if (options.memory === true && cache.has(name)) return cache.get(name) as T;
+    const value = await loadFile(name, fallback);
+    if (options.memory === true) cache.set(name, value);
+    return value;
+  }
+
+  async function loadFile<T>(name: string, fallback: T): Promise<T> {
     let text: string;
     try {
       text = await readFile(file(name), 'utf8');
@@ -67,6 +85,15 @@ export function embeddedStore(root: string, monitor: ModelMonitor): MonitorStore
   }
 
   async function save(name: string, value: unknown): Promise<void> {
+    if (options.memory === true) {
+      cache.set(name, value);
+      dirty.add(name);
+      return;
+    }
+    await saveFile(name, value);
+  }
+
+  async function saveFile(name: string, value: unknown): Promise<void> {
     await mkdir(dir, { recursive: true });
     const tmp = `${file(name)}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify(value));
@@ -124,6 +151,10 @@ export function embeddedStore(root: string, monitor: ModelMonitor): MonitorStore
     loadStatus: () => load<ModelMonitorStatus | undefined>('status.json', undefined),
     saveStatus: (status) => save('status.json', status),
     async appendRun(run) {
+      if (options.memory === true) {
+        pendingRuns += JSON.stringify(run) + '\n';
+        return;
+      }
       await mkdir(dir, { recursive: true });
       await appendFile(file('runs.jsonl'), JSON.stringify(run) + '\n');
     },
@@ -134,7 +165,17 @@ export function embeddedStore(root: string, monitor: ModelMonitor): MonitorStore
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
-      return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as RunRecord);
+      return (text + pendingRuns).split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as RunRecord);
+    },
+    /** Writes what memory mode kept (a no-op otherwise). */
+    async flush() {
+      for (const name of dirty) await saveFile(name, cache.get(name));
+      dirty.clear();
+      if (pendingRuns !== '') {
+        await mkdir(dir, { recursive: true });
+        await appendFile(file('runs.jsonl'), pendingRuns);
+        pendingRuns = '';
+      }
     },
   };
 }

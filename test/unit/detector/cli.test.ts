@@ -49,8 +49,8 @@ describe('alertiger detect', () => {
     const input = path.join(dir, 'a.csv');
     await writeFile(input, csv(60));
     const r = await capture(() => detect(['--input', input]));
-    assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
+    assert.equal(r.code, lines.slice(1).some((l) => l.endsWith(',1')) ? 1 : 0, r.stderr);
     assert.equal(lines[0], 'timestamp,value,baseline,lower,upper,score,anomaly');
     assert.equal(lines.length, 1 + 32);
     const first = lines[1].split(',');
@@ -93,17 +93,30 @@ describe('alertiger detect', () => {
     await writeFile(path.join(dir, 'ok.csv'), csv(40));
     const out = path.join(dir, 'out2');
     const r = await capture(() => detect(['-i', path.join(dir, 'short.csv'), path.join(dir, 'bad.csv'), path.join(dir, 'ok.csv'), '-o', out]));
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2, 'a file failed');
     assert.match(r.stderr, /short\.csv: 10 daily points; scoring needs at least 29/);
     assert.match(r.stderr, /bad\.csv:6: value "oops" is not a number/);
     assert.ok((await readFile(path.join(out, 'ok.csv'), 'utf8')).length > 0);
+  });
+
+  it('exits 1 when a scored point is flagged, 0 when none is', async () => {
+    const shifted = path.join(dir, 'shifted.csv');
+    const lines = csv(60).trim().split('\n');
+    // A lasting level shift of 60 (the noise is ~1) from day 50: flagged after the filters.
+    await writeFile(shifted, [lines[0], ...lines.slice(1).map((l, t) => (t < 50 ? l : l.replace(/,([^,]+)$/, (_, v: string) => `,${(Number(v) + 60).toFixed(3)}`)))].join('\n') + '\n');
+    const r = await capture(() => detect(['--input', shifted]));
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(r.stdout.trim().split('\n').slice(1).some((l) => l.endsWith(',1')));
+    const quiet = await capture(() => detect(['--input', shifted, '--min-severity', '1000000']));
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.ok(!quiet.stdout.trim().split('\n').slice(1).some((l) => l.endsWith(',1')));
   });
 
   it('asks for --granularity when the spacing is neither daily nor hourly', async () => {
     const input = path.join(dir, 'minutes.csv');
     await writeFile(input, 'timestamp,value\n' + Array.from({ length: 40 }, (_, i) => `${1_700_000_000 + 60 * i},${i}`).join('\n'));
     const r = await capture(() => detect(['--input', input]));
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2);
     assert.match(r.stderr, /minutes\.csv: cannot infer daily or hourly spacing.*--granularity/);
   });
 });
@@ -129,7 +142,8 @@ describe('alertiger train', () => {
     assert.deepEqual(Object.keys(manifest.granularities), ['1d']);
     assert.equal(manifest.training.seed, 3);
     const d = await capture(() => detect(['--input', path.join(dir, 'one.csv'), '--model', model]));
-    assert.equal(d.code, 0, d.stderr);
-    assert.equal(d.stdout.trim().split('\n').length, 1 + 52);
+    const rows = d.stdout.trim().split('\n');
+    assert.equal(d.code, rows.slice(1).some((l) => l.endsWith(',1')) ? 1 : 0, d.stderr);
+    assert.equal(rows.length, 1 + 52);
   });
 });
