@@ -68,7 +68,7 @@ export function resolutions(history: readonly StatSeries[]): Map<string, Resolut
     const tail = QUANTILES[s.statistic] !== undefined ? Math.min(QUANTILES[s.statistic], 1 - QUANTILES[s.statistic]) : undefined;
     for (let i = 0; i < s.times.length; i++) {
       const t = s.times[i];
-      const n = windowRows(s.category, lookup, t, rowsAt.get(t));
+      const n = windowRows(s.category, s.statistic, lookup, t, rowsAt.get(t));
       const present = lookup('count', t);
       if (tail !== undefined && Number.isFinite(present) && present * tail < MIN_TAIL_ROWS) unreliable[i] = 1;
       const sampling = samplingSd(s.statistic, s.values[i], n, lookup, t);
@@ -85,14 +85,15 @@ export function seriesKey(s: { category: string; subject: string; statistic: str
 }
 
 /** Rows behind the statistics of a window: the feature's rows, the labelled rows, or all rows. */
-function windowRows(category: StatSeries['category'], lookup: Lookup, time: number, rows: number | undefined): number {
+function windowRows(category: StatSeries['category'], statistic: string, lookup: Lookup, time: number, rows: number | undefined): number {
   if (category === 'feature') {
     const count = lookup('count', time);
     const missing = lookup('missing_rate', time);
     if (Number.isFinite(count) && Number.isFinite(missing) && missing < 1) return count / (1 - missing);
     return rows ?? count;
   }
-  if (category === 'label') {
+  if (category === 'label' && statistic !== 'label_coverage') {
+    // Label statistics rest on the labelled rows; the coverage itself is a share of all rows.
     const coverage = lookup('label_coverage', time);
     return rows !== undefined && Number.isFinite(coverage) ? rows * coverage : NaN;
   }

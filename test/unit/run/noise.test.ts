@@ -49,6 +49,16 @@ describe('run/noise', () => {
     assert.deepEqual([...small.get('feature/cost/p95')!.unreliable], [0, 0, 0]);
   });
 
+  it('takes label_coverage as a share of all rows and the other label statistics over the labelled rows', () => {
+    const labels = resolutions([
+      s('score', 'score', 'traffic', [300, 300, 300]),
+      s('label', 'label', 'label_coverage', [0.3, 0.3, 0.3]),
+      s('label', 'label', 'positive_rate', [0.5, 0.5, 0.5]),
+    ]);
+    assert.ok(Math.abs(labels.get('label/label/label_coverage')!.noise[0] - Math.sqrt(0.3 * 0.7 / 300)) < 1e-12);
+    assert.ok(Math.abs(labels.get('label/label/positive_rate')!.noise[0] - Math.sqrt(0.25 / 90)) < 1e-12);
+  });
+
   it('knows the sampling level of a drift distance', () => {
     assert.ok(noise('feature/country/drift') > 0.005 && noise('feature/country/drift') < 0.05);
   });
