@@ -9,7 +9,6 @@ import { withDefaults } from '../api/defaults.js';
 import type { ModelMonitor } from '../api/types.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { thresholdFor } from '../postprocess/index.js';
 import { renderReport } from '../report/index.js';
 import type { RowSource } from '../sources/types.js';
 import { embeddedStore, type MonitorStore } from '../store/embedded.js';
@@ -74,7 +73,7 @@ export async function runLocally(monitor: ModelMonitor, options: LocalRunOptions
   const updated: ModelMonitor = { ...monitor, status: { ...status, ...result.status } };
   if (options.reportPath !== undefined) {
     const data = await buildReportData(updated, updated.status!, store, {
-      now: clock(), runs: [...runs].reverse(), threshold: thresholdFor(monitor.spec.detection?.sensitivity),
+      now: clock(), runs: [...runs].reverse(), threshold: withDefaults(monitor.spec).detection.threshold,
     });
     await mkdir(dirname(options.reportPath), { recursive: true });
     await writeFile(options.reportPath, renderReport(data));

@@ -4,11 +4,11 @@
  * into the server as `reportHandler`.
  */
 import type { Request, Response } from 'express';
+import { withDefaults } from '../api/defaults.js';
 import type { ModelMonitor } from '../api/types.js';
 import type { Credentials } from '../config.js';
 import { describeError, errorCode } from '../errors.js';
 import type { Logger } from '../log.js';
-import { thresholdFor } from '../postprocess/index.js';
 import { renderReport, type ReportRun } from '../report/index.js';
 import type { ReportContext, ReportHandler } from '../server/app.js';
 import { InfluxStatisticsStore } from '../store/influx.js';
@@ -53,7 +53,7 @@ export function influxReportHandler(options: ReportPageOptions): ReportHandler {
       const data = await buildReportData(monitor, monitor.status ?? {}, source(monitor), {
         now: options.clock?.() ?? new Date(),
         runs: runsFromStatus(monitor),
-        threshold: thresholdFor(monitor.spec.detection?.sensitivity),
+        threshold: withDefaults(monitor.spec).detection.threshold,
       });
       res.status(200).type('text/html').send(renderReport(data));
     } catch (err) {

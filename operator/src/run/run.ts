@@ -16,7 +16,6 @@ import type { Logger } from '../log.js';
 import { alertsForAnomalies, alertsForStatus, anomalyKey, monitorReportUrl, resolvedAlerts, type PostableAlert } from '../alerting/payload.js';
 import { SPECS } from '../detector/spec.js';
 import { AlertigerError, describeError, errorCode } from '../errors.js';
-import { filterOptionsOf, thresholdFor } from '../postprocess/index.js';
 import { withRetry } from '../retry.js';
 import { detect, type DetectResult } from './detect.js';
 import { acceptedChanges, acceptedMap, maskHistory, openBefore, verdictsOf, withEpisodeStart } from './lifecycle.js';
@@ -182,8 +181,9 @@ async function detectAnomalies(ctx: RunContext, storedWindows: number): Promise<
     granularity: spec.granularity,
     scoreFrom: plan.latestEnd.getTime() - scored * step,
     latestStart,
-    threshold: thresholdFor(monitor.spec.detection?.sensitivity),
-    filters: filterOptionsOf(monitor.spec.detection),
+    threshold: spec.detection.threshold,
+    // The spec is defaulted once (api/defaults.ts); a partial duration gets its other half there.
+    filters: { minSeverity: spec.detection.minSeverity, duration: spec.detection.duration, combine: spec.detection.combine },
     maxConcurrentFraction: spec.detection.maxConcurrentFraction,
     minTrafficRatio: spec.detection.minTrafficRatio,
     trafficShare: deps.trafficShare !== undefined ? await retry('read traffic share', () => deps.trafficShare!(latestStart)) : undefined,

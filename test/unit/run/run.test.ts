@@ -186,6 +186,14 @@ describe('runMonitor', () => {
     }
   });
 
+  it('takes a partial duration from the spec with its other half defaulted, as the CRD would (issue 12)', async () => {
+    const store = embeddedStore(dir, monitor());
+    const stats = functionStatistics(values(40));
+    const { results } = await runDays(40, 46, (now) => deps(store, now, stats), undefined, { detection: { duration: { window: 5 } } });
+    assert.deepEqual(results.map((r) => r.error), results.map(() => undefined));
+    assert.equal(results[results.length - 1].status.health, 'Anomalous');
+  });
+
   it('raises one model-level anomaly when most features shift at once', async () => {
     const store = embeddedStore(dir, monitor());
     const shifted = (t: number): StatValue[] => values()(t).map((v) => (v.category === 'feature' && t >= day(40) ? { ...v, value: v.value * 3 + 10 } : v));
