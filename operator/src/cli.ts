@@ -1,5 +1,5 @@
 /**
- * The one binary, `alertiger`, and its subcommands (design.md §8). Each subcommand lives in
+ * The one binary, `alertiger`, and its subcommands (docs/design.md §8). Each subcommand lives in
  * commands/<name>.ts and is loaded only when called, so `alertiger stats` never pays for
  * TensorFlow or the Kubernetes client.
  *

@@ -1,4 +1,4 @@
-/** Alerts to Alertmanager (design.md §7): pure payload builders and the HTTP client. */
+/** Alerts to Alertmanager (docs/design.md §7): pure payload builders and the HTTP client. */
 export {
   ALERTNAME_ANOMALY, ALERTNAME_INPUT_SHIFT, CRITICAL_SEVERITY,
   alertFor, alertLabels, alertsForStatus, anomalyKey, monitorReportUrl, resolvedAlerts, severityLevel,

@@ -1,5 +1,5 @@
 /**
- * Alertmanager v2 alert payloads built from a ModelMonitor's status (design.md §7). Pure: the
+ * Alertmanager v2 alert payloads built from a ModelMonitor's status (docs/design.md §7). Pure: the
  * same monitor and options give the same alerts, so the job (after a run) and the operator (its
  * periodic re-send) post identical labels and Alertmanager dedupes them instead of paging twice.
  */

@@ -1,5 +1,5 @@
 /**
- * The ModelMonitor resource (design.md §2), group alertiger.io, version v1alpha1.
+ * The ModelMonitor resource (docs/design.md §2), group alertiger.io, version v1alpha1.
  * These types mirror crds/modelmonitors.alertiger.io.yaml; test/unit/api checks they agree.
  */
 export const GROUP = 'alertiger.io';
@@ -83,7 +83,7 @@ export interface Detection {
   duration?: { window: number; min: number };
   maxConcurrentFraction?: number;
   minTrafficRatio?: number;
-  /** How severity and duration combine; AND by default (design.md §6). */
+  /** How severity and duration combine; AND by default (docs/design.md §6). */
   combine?: 'And' | 'Or';
 }
 

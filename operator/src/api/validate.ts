@@ -28,7 +28,7 @@ export const PATTERNS = {
   alertLabelName: /^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/,
 } as const;
 
-/** Labels the operator puts on every alert; a monitor may not override them (design.md §7). */
+/** Labels the operator puts on every alert; a monitor may not override them (docs/design.md §7). */
 export const OPERATOR_ALERT_LABELS = [
   'alertname', 'severity', 'namespace', 'monitor', 'model', 'model_version', 'category', 'subject', 'statistic',
 ] as const;

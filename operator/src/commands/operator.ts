@@ -1,5 +1,5 @@
 /**
- * `alertiger operator`: the controller (design.md §3). Configuration from flags or environment
+ * `alertiger operator`: the controller (docs/design.md §3). Configuration from flags or environment
  * (operator/src/config.ts); runs until SIGTERM or SIGINT, then gives up its Lease and exits.
  */
 import { helpFor, identityOf, loadOperatorConfig } from '../config.js';

@@ -1,6 +1,6 @@
 /**
  * `alertiger stats --data FILE`: the health statistics of a log file as one JSON object
- * (design.md §8), `{"rows", "corrupt", "features": {NAME: {STAT: value}}, "score", "label",
+ * (docs/design.md §8), `{"rows", "corrupt", "features": {NAME: {STAT: value}}, "score", "label",
  * "corruptLines", "infinite", "quality"}`. With --granularity, one such object per window (JSON
  * lines, each with its windowStart). Corrupt lines are counted and the first few listed, never
  * fatal. `quality` holds the data statistics (corrupt_lines, corrupt_rate, invalid_values,

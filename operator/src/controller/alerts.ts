@@ -1,5 +1,5 @@
 /**
- * The operator's two alerting duties (design.md §7), as hooks the controller calls:
+ * The operator's two alerting duties (docs/design.md §7), as hooks the controller calls:
  * - re-send: Alertmanager forgets an alert that is not re-sent and loses everything on restart,
  *   so the leader re-posts every monitor's open anomalies from its status on an interval;
  * - resolve: when a monitor is deleted, its open alerts are resolved (endsAt = now).

@@ -1,6 +1,6 @@
 /**
  * The job's identity: a ServiceAccount per monitor, and a Role that lets it read its own
- * ModelMonitor and write that monitor's status, nothing more (design.md §3). The operator holds
+ * ModelMonitor and write that monitor's status, nothing more (docs/design.md §3). The operator holds
  * a superset of these rules, which the API server requires before it lets it grant them.
  */
 import type { V1ObjectMeta, V1Role, V1RoleBinding, V1ServiceAccount } from '@kubernetes/client-node';

@@ -1,5 +1,5 @@
 /**
- * Concurrency filter (design.md §6): when at least maxConcurrentFraction of a model's features
+ * Concurrency filter (docs/design.md §6): when at least maxConcurrentFraction of a model's features
  * are anomalous in the same window (and at least minFeatures of them, so a model with one or two
  * features does not turn every anomaly into a model-level one), the cause is upstream (a
  * pipeline or schema change): one model-level alert replaces those per-feature anomalies.

@@ -1,5 +1,5 @@
 /**
- * Duration filter (design.md §6): an anomalous point is kept only if some window of `window`
+ * Duration filter (docs/design.md §6): an anomalous point is kept only if some window of `window`
  * consecutive points containing it holds at least `min` anomalous points. Windows are clipped
  * at the ends of the series (points outside count as normal), so the newest point passes when
  * enough of the points just before it are anomalous. "Consecutive" means consecutive scored

@@ -1,5 +1,5 @@
 /**
- * Per-series filters over the detector's raw anomalies (design.md §6): severity at or above
+ * Per-series filters over the detector's raw anomalies (docs/design.md §6): severity at or above
  * minSeverity, and the duration rule; combined with AND by default (a point must pass both) or
  * OR (either suffices). Both are judged on the raw anomalous points only: a point the detector
  * did not flag is never kept.

@@ -1,5 +1,5 @@
 /**
- * Post-processing of the detector's raw anomalies (design.md §6), all pure:
+ * Post-processing of the detector's raw anomalies (docs/design.md §6), all pure:
  * per series severity + duration (filters.ts), per model concurrency (concurrency.ts) and
  * traffic ratio (traffic.ts), and the sensitivity -> threshold mapping (sensitivity.ts).
  */

@@ -1,5 +1,5 @@
 /**
- * Severity of a scored point (design.md §6): |observed - baseline| / |upper - lower|, the
+ * Severity of a scored point (docs/design.md §6): |observed - baseline| / |upper - lower|, the
  * deviation in band widths. A zero-width band gives Infinity for any deviation, 0 for none.
  */
 export function severity(observed: number, baseline: number, lower: number, upper: number): number {

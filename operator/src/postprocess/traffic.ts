@@ -1,5 +1,5 @@
 /**
- * Traffic-ratio filter (design.md §6): a model (or model version) serving less than
+ * Traffic-ratio filter (docs/design.md §6): a model (or model version) serving less than
  * minTrafficRatio of the traffic of its model (a ramp, a canary) has statistics too noisy to
  * trust: its anomalies are suppressed, or kept but downgraded (warning, not critical).
  * An unknown share (no traffic figures) keeps everything.

@@ -1,5 +1,5 @@
 /**
- * The report page of one monitor (design.md §7): a self-contained HTML document, written to a
+ * The report page of one monitor (docs/design.md §7): a self-contained HTML document, written to a
  * file by `alertiger demo` and `alertiger run` and served by the operator. Pure: the same data
  * gives the same bytes, which the golden test pins. Every string from the data is escaped.
  */

@@ -1,5 +1,5 @@
 /**
- * What a monitor's report page shows (design.md §7). Built by the run (demo, `alertiger run`)
+ * What a monitor's report page shows (docs/design.md §7). Built by the run (demo, `alertiger run`)
  * and by the operator's web server from the status and InfluxDB; rendered by render.ts.
  */
 

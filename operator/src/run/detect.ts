@@ -1,6 +1,6 @@
 /**
  * Detection for one run: the stored history of every statistic -> the detector's band and score
- * for the recent points -> the filters of design.md §6 (severity and duration per series,
+ * for the recent points -> the filters of docs/design.md §6 (severity and duration per series,
  * concurrency and traffic ratio per model) -> the points to store and the anomalies open now.
  * The only effect is the detector call; the rest is plain arithmetic on its arrays.
  */

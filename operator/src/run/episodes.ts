@@ -15,7 +15,7 @@ export interface ScoredPoint {
   upper: number;
   /** Stage-2 anomaly score in [0, 1]. */
   score: number;
-  /** |observed - baseline| / |upper - lower| (design.md §6). */
+  /** |observed - baseline| / |upper - lower| (docs/design.md §6). */
   severity: number;
   /** Flagged after every filter. */
   anomaly: boolean;

@@ -1,5 +1,5 @@
 /**
- * Late labels (design.md §5: labels are sparse and late; a window is recomputed when its late
+ * Late labels (docs/design.md §5: labels are sparse and late; a window is recomputed when its late
  * labels arrive). `spec.schema.labelDelay` is the label horizon in windows: the labels of a window
  * may still arrive that many windows after it closed. Two consequences, both plain arithmetic:
  *

@@ -1,5 +1,5 @@
 /**
- * One monitoring run (design.md §4): plan the windows -> compute and store their statistics ->
+ * One monitoring run (docs/design.md §4): plan the windows -> compute and store their statistics ->
  * read every statistic's history -> detect and filter -> store the scored points -> write the
  * status -> send and resolve alerts. The same function serves the CronJob (InfluxDB,
  * Kubernetes, Alertmanager) and the local commands (embedded store, no cluster): only the

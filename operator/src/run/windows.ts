@@ -1,5 +1,5 @@
 /**
- * Which statistics windows one run computes (design.md §4). Windows are aligned to UTC: a daily
+ * Which statistics windows one run computes (docs/design.md §4). Windows are aligned to UTC: a daily
  * window is [00:00, 24:00), an hourly one [hh:00, hh+1:00). A run computes every window that
  * closed since the last stored one, so a failed or missed run is caught up by the next; the first
  * run backfills as much history as the detector can use.

@@ -1,5 +1,5 @@
 /**
- * Statistic names: a contract (design.md §5). They appear in InfluxDB fields, alerts, the status
+ * Statistic names: a contract (docs/design.md §5). They appear in InfluxDB fields, alerts, the status
  * and `alertiger stats` output, so they never change once released.
  */
 export const QUANTILES: ReadonlyArray<readonly [name: string, p: number]> = [
@@ -24,7 +24,7 @@ export const LABEL_STATISTICS = [
 
 export { DATA_STATISTICS } from './quality.js';
 
-/** The three categories of design.md §5 and the log's data quality; an InfluxDB tag value. */
+/** The three categories of docs/design.md §5 and the log's data quality; an InfluxDB tag value. */
 export type Category = 'feature' | 'score' | 'label' | 'data';
 export const CATEGORIES: readonly Category[] = ['feature', 'score', 'label', 'data'];
 

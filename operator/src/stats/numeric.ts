@@ -135,7 +135,7 @@ export class NumericSummary {
 }
 
 /**
- * The numeric statistics of design.md §5 except drift: `rows` is the number of valid rows of the
+ * The numeric statistics of docs/design.md §5 except drift: `rows` is the number of valid rows of the
  * window, so a feature absent from some rows (or appearing mid-window) has them as missing.
  * `invalid` cells (a value of the wrong type) are neither present nor missing: missing_rate +
  * invalid_rate + count / rows = 1. `non_finite_rate` is the share of rows holding ±Infinity or a

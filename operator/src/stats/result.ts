@@ -1,6 +1,6 @@
 /**
  * Turns a window's summary into its statistics: the object `alertiger stats` prints and a run
- * writes to the store (design.md §5).
+ * writes to the store (docs/design.md §5).
  */
 import { categoricalStatistics } from './categorical.js';
 import { labelStatistics, type Task } from './label.js';

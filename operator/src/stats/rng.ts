@@ -1,7 +1,7 @@
 /**
  * A tiny seeded PRNG (xorshift32). Sketches draw their coin flips from it so the same input in
  * the same order always gives the same statistics: writing a window twice must write identical
- * points (design.md §4).
+ * points (docs/design.md §4).
  */
 export interface Rng {
   /** A float in [0, 1). */

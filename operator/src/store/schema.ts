@@ -1,5 +1,5 @@
 /**
- * The InfluxDB schema of AlerTiger (design.md §5), in one place. See docs/influx-schema.md.
+ * The InfluxDB schema of AlerTiger (docs/design.md §5), in one place. See docs/influx-schema.md.
  *
  *   model_health            one point per (window, category, subject): the statistics as fields
  *   model_health_detection  one point per (window, category, subject, statistic) scored by the

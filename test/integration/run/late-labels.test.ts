@@ -1,5 +1,5 @@
 /**
- * Late labels across runs (design.md §5): a synthetic log whose labels arrive days after the
+ * Late labels across runs (docs/design.md §5): a synthetic log whose labels arrive days after the
  * request, read as it stood at each run's time, the real statistics, detector and embedded store.
  * A stored window's label statistics rise as its labels arrive, its feature statistics stay,
  * and a steady model raises no label anomaly although its newest windows are always short of labels.

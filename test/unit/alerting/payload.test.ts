@@ -33,7 +33,7 @@ function monitor(anomalies: AnomalyStatus[], over: Partial<ModelMonitor['spec']>
 const options = { now, endsAfterMs: 26 * 3600_000, reportUrl };
 
 describe('alertsForStatus', () => {
-  it('builds one alert per anomaly with the labels and annotations of design.md §7', () => {
+  it('builds one alert per anomaly with the labels and annotations of docs/design.md §7', () => {
     const alerts = alertsForStatus(monitor([
       anomaly(),
       anomaly({ subject: 'country', statistic: 'missing_rate', severity: 1.2, observed: 0.31, expected: 0.02, lower: 0.01, upper: 0.03 }),

@@ -98,7 +98,7 @@ const everyStatusField: DeepRequired<ModelMonitorStatus> = {
 };
 
 describe('ModelMonitor CRD', () => {
-  it('names the resource as design.md §2 says', () => {
+  it('names the resource as docs/design.md §2 says', () => {
     assert.equal(crd.metadata.name, `${PLURAL}.${GROUP}`);
     assert.equal(crd.spec.group, GROUP);
     assert.equal(crd.spec.scope, 'Namespaced');
