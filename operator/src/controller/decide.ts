@@ -4,6 +4,7 @@
  * Writes are planned only where the live object's hash differs from the built one, so a pass
  * over an unchanged monitor plans nothing.
  */
+import { CONDITION_LAST_RUN } from '../api/conditions.js';
 import type { ModelMonitor } from '../api/types.js';
 import { validateSpec, withDefaults } from '../api/validate.js';
 import { buildChildren, childName, fingerprint, hashOf, type JobTemplateConfig } from '../jobs/index.js';
@@ -158,7 +159,7 @@ export function statusEvents(monitor: ModelMonitor, ctx: Pick<DecideContext, 'no
   const age = ctx.now.getTime() - Date.parse(lastRun);
   if (!(age <= ctx.eventWindowMs)) return [];
   const events: EventSpec[] = [];
-  const lastRunCondition = status.conditions?.find((c) => c.type === 'LastRunSucceeded');
+  const lastRunCondition = status.conditions?.find((c) => c.type === CONDITION_LAST_RUN);
   if (status.health === 'Failed' || lastRunCondition?.status === 'False') {
     events.push({
       type: 'Warning',

@@ -16,7 +16,9 @@ import { API_VERSION, KIND } from '../api/types.js';
 import { contentHash } from '../jobs/hash.js';
 import type { KubeObject } from '../k8s/types.js';
 
-export const CONDITION_READY = 'Ready';
+import { CONDITION_READY, setCondition } from '../api/conditions.js';
+
+export { CONDITION_READY };
 
 /** Reasons of the Ready condition (stable CamelCase words). */
 export const REASONS = {
@@ -56,9 +58,7 @@ export function operatorStatusHash(status: OperatorStatus | undefined): string |
  * kept from the live condition when the status value did not change.
  */
 export function statusApplyBody(monitor: ModelMonitor, desired: OperatorStatus, now: Date): KubeObject {
-  const live = monitor.status?.conditions?.find((c) => c.type === CONDITION_READY);
-  const lastTransitionTime = live !== undefined && live.status === desired.ready.status ? live.lastTransitionTime : now.toISOString();
-  const condition: Condition = { type: CONDITION_READY, ...desired.ready, lastTransitionTime };
+  const condition = setCondition(monitor.status?.conditions ?? [], { type: CONDITION_READY, ...desired.ready }, now);
   const status: ModelMonitorStatus = { observedGeneration: desired.observedGeneration, conditions: [condition] };
   if (desired.cronJobName !== undefined) status.cronJobName = desired.cronJobName;
   return {

@@ -4,7 +4,7 @@
  * invalid request is not.
  */
 import { ApiException } from '@kubernetes/client-node';
-import { AlertigerError } from '../errors.js';
+import { AlertigerError, type ErrorCode } from '../errors.js';
 import { withRetry } from '../retry.js';
 
 export class KubeApiError extends AlertigerError {
@@ -16,7 +16,7 @@ export class KubeApiError extends AlertigerError {
   }
 }
 
-export function codeForStatus(status: number): string {
+export function codeForStatus(status: number): ErrorCode {
   switch (status) {
     case 400: return 'BadRequest';
     case 401: return 'Unauthorized';

@@ -6,7 +6,9 @@
 import { mergeReports, where, type DataQualityReport } from '../stats/quality.js';
 import type { WindowStatistics } from './ports.js';
 
-export const CONDITION_DATA_QUALITY = 'DataQuality';
+import { CONDITION_DATA_QUALITY } from '../api/conditions.js';
+
+export { CONDITION_DATA_QUALITY };
 
 /** Reasons of the DataQuality condition (CamelCase, a fixed set). */
 export type DataQualityReason = 'NoDataProblems' | 'NamedColumnMissing' | 'CorruptLines' | 'InvalidValues' | 'NonFiniteValues' | 'FutureRows' | 'DuplicateRows' | 'NoData';

@@ -3,6 +3,7 @@
  * the operator's cache, its series and scored points from InfluxDB, rendered by report/. Plug it
  * into the server as `reportHandler`.
  */
+import { CONDITION_LAST_RUN } from '../api/conditions.js';
 import type { Request, Response } from 'express';
 import { withDefaults } from '../api/defaults.js';
 import type { ModelMonitor } from '../api/types.js';
@@ -29,7 +30,7 @@ export function runsFromStatus(monitor: ModelMonitor): ReportRun[] {
   const s = monitor.status ?? {};
   const runs: ReportRun[] = [];
   if (s.lastRunTime !== undefined) {
-    const failed = s.conditions?.find((c) => c.type === 'LastRunSucceeded' && c.status === 'False');
+    const failed = s.conditions?.find((c) => c.type === CONDITION_LAST_RUN && c.status === 'False');
     runs.push({ time: s.lastRunTime, health: s.health ?? 'Unknown', anomalyCount: s.anomalyCount ?? 0, ...(failed ? { error: failed.message } : {}) });
   }
   if (s.lastSuccessfulRunTime !== undefined && s.lastSuccessfulRunTime !== s.lastRunTime) {

@@ -9,10 +9,9 @@ import {
 } from '../api/types.js';
 import { describeError, errorCode } from '../errors.js';
 import { fmt } from '../alerting/payload.js';
-import { CONDITION_DATA_QUALITY } from './quality.js';
+import { CONDITION_DATA_QUALITY, CONDITION_HEALTHY, CONDITION_LAST_RUN, setCondition } from '../api/conditions.js';
 
-export const CONDITION_HEALTHY = 'Healthy';
-export const CONDITION_LAST_RUN = 'LastRunSucceeded';
+export { CONDITION_HEALTHY, CONDITION_LAST_RUN, setCondition } from '../api/conditions.js';
 
 /** The status fields the job writes, and nothing else (its server-side apply field set). */
 export type JobStatus = Required<Pick<ModelMonitorStatus,
@@ -154,21 +153,4 @@ function healthyCondition(health: Health, ranked: AnomalyStatus[], outcome: Extr
     };
   }
   return { type: CONDITION_HEALTHY, status: 'True', reason: 'NoAnomalies', message: `${outcome.scoredSeries} of ${outcome.totalSeries} series scored, none anomalous` };
-}
-
-/**
- * The condition of `next.type` for the new status: lastTransitionTime is kept when the status
- * value did not change, so a condition that stays True does not look like it just flipped.
- */
-export function setCondition(
-  existing: readonly Condition[],
-  next: Omit<Condition, 'lastTransitionTime'>,
-  now: Date,
-  generation?: number,
-): Condition {
-  const old = existing.find((c) => c.type === next.type);
-  const lastTransitionTime = old !== undefined && old.status === next.status ? old.lastTransitionTime : now.toISOString();
-  const condition: Condition = { ...next, lastTransitionTime };
-  if (generation !== undefined) condition.observedGeneration = generation;
-  return condition;
 }

@@ -23,7 +23,7 @@ export interface InfluxReadOptions extends RetryPolicy {
   limit?: number;
 }
 
-const CODES = { unavailable: 'SourceUnavailable', rejected: 'SourceInvalid' };
+const CODES = { unavailable: 'SourceUnavailable', rejected: 'SourceInvalid' } as const;
 
 interface RawSeries {
   columns: string[];

@@ -7,7 +7,7 @@
  */
 import { InfluxDB } from 'influx';
 import type { IBackoffStrategy } from 'influx/lib/src/backoff/backoff.js';
-import { AlertigerError } from '../errors.js';
+import { AlertigerError, type ErrorCode } from '../errors.js';
 import { withRetry } from '../retry.js';
 
 export interface InfluxConnection {
@@ -66,7 +66,7 @@ export function isTransient(err: unknown): boolean {
 export async function callInflux<T>(
   what: string,
   url: string,
-  codes: { unavailable: string; rejected: string },
+  codes: { unavailable: ErrorCode; rejected: ErrorCode },
   fn: () => Promise<T>,
   policy: RetryPolicy = {},
 ): Promise<T> {
@@ -100,7 +100,7 @@ export interface QueryAnswer {
 export function queryInflux<T extends QueryAnswer>(
   what: string,
   url: string,
-  codes: { unavailable: string; rejected: string },
+  codes: { unavailable: ErrorCode; rejected: ErrorCode },
   query: () => Promise<T>,
   policy: RetryPolicy = {},
 ): Promise<T> {

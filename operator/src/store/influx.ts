@@ -19,7 +19,7 @@ export interface InfluxStoreOptions extends InfluxConnection, RetryPolicy {
   batchSize?: number;
 }
 
-const CODES = { unavailable: 'InfluxUnavailable', rejected: 'InfluxRejected' };
+const CODES = { unavailable: 'InfluxUnavailable', rejected: 'InfluxRejected' } as const;
 
 export class InfluxStatisticsStore implements RunStore {
   private readonly client: InfluxDB;

@@ -24,7 +24,7 @@ describe('InfluxDB connection', () => {
 
   it('does not retry a refusal', async () => {
     let calls = 0;
-    await assert.rejects(callInflux('read', 'http://x', { unavailable: 'U', rejected: 'R' }, async () => {
+    await assert.rejects(callInflux('read', 'http://x', { unavailable: 'InfluxUnavailable', rejected: 'InfluxRejected' }, async () => {
       calls++;
       throw new Error('A 400 Bad Request error occurred: {"error":"error parsing query"}');
     }, { retries: 3, sleep: async () => undefined }), /InfluxDB at http:\/\/x refused to read: A 400/);
@@ -32,7 +32,7 @@ describe('InfluxDB connection', () => {
   });
 
   it('retries an error InfluxDB reports inside its answer when it passes, and refuses one that does not', async () => {
-    const codes = { unavailable: 'SourceUnavailable', rejected: 'SourceInvalid' };
+    const codes = { unavailable: 'SourceUnavailable', rejected: 'SourceInvalid' } as const;
     const policy = { retries: 3, sleep: async () => undefined };
     // A server stopping answers 200 with "query engine shutdown", then comes back.
     const answers: Array<{ results: Array<{ error?: string; series?: unknown[] }> }> = [{ results: [{ error: 'query engine shutdown' }] }, { results: [{ series: [] }] }];
