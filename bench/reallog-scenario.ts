@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { AnomalyStatus, ModelMonitor } from '../operator/src/api/types.js';
 import type { Logger } from '../operator/src/log.js';
 import type { ScoringDetector } from '../operator/src/run/detect.js';
-import { runLocally } from '../operator/src/run/local.js';
+import { runLocally } from '../operator/src/local/local.js';
 import { openFileSource, type RowSource } from '../operator/src/sources/index.js';
 import { buildRealLog, DAY_MS, FAULTS, type FaultKind, type RealLog } from '../test/fixtures/reallog/build.js';
 

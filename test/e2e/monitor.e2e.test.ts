@@ -14,7 +14,7 @@ import {
   JOB_IMAGE, applyMonitor, getJson, kubectlOk, newNamespace, servers, startTestOperator, testConfig, waitFor, type TestOperator,
 } from '../integration/operator/helpers.js';
 import { silentLogger } from '../../operator/src/log.js';
-import { influxReportHandler } from '../../operator/src/run/report-page.js';
+import { influxReportHandler } from '../../operator/src/server/report-page.js';
 import { influxQuery, writeInferenceLog } from './influx-log.js';
 import { runCronJobOnce, type JobRun } from './kubelet.js';
 

@@ -5,7 +5,7 @@
  * the job a spec with no optional knob left, so nothing downstream repeats a default.
  */
 import { defaultSchedule } from './cron.js';
-import { SENSITIVITY_THRESHOLDS, thresholdFor } from '../postprocess/sensitivity.js';
+import { SENSITIVITY_THRESHOLDS, thresholdFor } from './sensitivity.js';
 import type {
   Alerting, FileFormat, Granularity, InfluxSource, Mode, ModelMonitorSpec, ModelRef, SensitivityWord,
 } from './types.js';
@@ -66,7 +66,7 @@ export interface DefaultedSpec {
 
 /**
  * The stage-2 threshold for a sensitivity: a word's value, or the number itself. One table for
- * the whole product, measured with the detector (postprocess/sensitivity.ts).
+ * the whole product, measured with the detector (api/sensitivity.ts).
  */
 export const sensitivityThreshold = thresholdFor;
 

@@ -8,8 +8,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AlertigerError } from '../errors.js';
 import { createLogger } from '../log.js';
-import { runDemo, type DemoProgress } from '../run/demo.js';
-import { formatAnomalies, formatGetMonitors } from '../run/print.js';
+import { runDemo, type DemoProgress } from '../local/demo.js';
+import { formatAnomalies, formatGetMonitors } from '../local/print.js';
 
 const USAGE = `Usage: alertiger demo [--dir DIR] [--days N] [--rows-per-day N]
 

@@ -19,7 +19,7 @@ import { loadDetector, type Detector, type SeriesScores } from '../detector/dete
 import { inferGranularity, regularize } from '../detector/series.js';
 import { SPECS, isGranularity } from '../detector/spec.js';
 import { filterSeries, type Combine } from '../postprocess/filters.js';
-import { thresholdFor } from '../postprocess/sensitivity.js';
+import { thresholdFor } from '../api/sensitivity.js';
 
 const USAGE = `Usage: alertiger detect --input FILE [--input FILE...] [options]
 

@@ -17,7 +17,7 @@ import { loadKubeConfig } from '../k8s/client.js';
 import { createLogger } from '../log.js';
 import { openFileSource, openInfluxSource, type RowSource } from '../sources/index.js';
 import { InfluxStatisticsStore } from '../store/influx.js';
-import { kubeMonitorClient } from '../run/kube.js';
+import { kubeMonitorClient } from '../k8s/job-status.js';
 import { runMonitor } from '../run/run.js';
 import { sourceStatistics } from '../run/statistics.js';
 import { buildJobStatus } from '../run/status.js';

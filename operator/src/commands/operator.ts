@@ -6,7 +6,7 @@ import { helpFor, identityOf, loadOperatorConfig } from '../config.js';
 import { startOperator } from '../controller/start.js';
 import { ClientNodePort, loadKubeConfig } from '../k8s/client.js';
 import { createLogger } from '../log.js';
-import { influxReportHandler } from '../run/report-page.js';
+import { influxReportHandler } from '../server/report-page.js';
 
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {

@@ -4,7 +4,7 @@
  * line `kubectl get mm` would show and the open anomalies, writes the report page, and exits
  * 0 when healthy (or not enough history yet), 1 when anomalous, 2 when the run failed (bad
  * input is thrown and cli.ts exits 2). With --replay, every window of the log from one read,
- * one run per window (run/replay.ts), listing the past episodes.
+ * one run per window (local/replay.ts), listing the past episodes.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -18,9 +18,9 @@ import { newestRowTime, openFileSource, type FileFormat, type RowSource } from '
 import { formatDataQuality } from '../run/quality.js';
 import type { WindowStatistics } from '../run/ports.js';
 import { latestClosedEnd, windowMs } from '../run/windows.js';
-import { runLocally } from '../run/local.js';
-import { formatAnomalies, formatCoverage, formatGetMonitors } from '../run/print.js';
-import { formatEpisodes, replay } from '../run/replay.js';
+import { runLocally } from '../local/local.js';
+import { formatAnomalies, formatCoverage, formatGetMonitors } from '../local/print.js';
+import { formatEpisodes, replay } from '../local/replay.js';
 import { sourceStatistics } from '../run/statistics.js';
 import { embeddedStore } from '../store/embedded.js';
 import { withDefaults } from '../api/defaults.js';

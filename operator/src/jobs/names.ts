@@ -10,7 +10,7 @@ export const CHILD_SUFFIX = '-alertiger';
 export const MAX_CRONJOB_NAME = 52;
 const HASH_LENGTH = 8;
 
-export const FIELD_MANAGER = 'alertiger-operator';
+export { FIELD_MANAGER } from '../k8s/field-managers.js';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'alertiger-operator';
 /** Selects every object the operator owns (informers watch only these). */

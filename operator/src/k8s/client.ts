@@ -10,7 +10,7 @@ import {
   createConfiguration, setHeaderOptions, type Configuration, type KubernetesObject, type RequestContext,
 } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
-import { FIELD_MANAGER } from '../jobs/names.js';
+import { FIELD_MANAGER } from './field-managers.js';
 import { KubeApiError, retryOnConflict, toKubeError } from './errors.js';
 import { RestartingInformer, type RawInformer } from './informer.js';
 import { emptyStats, type Informer, type InformerHandlers, type InformerOptions, type KubePort, type RequestStats } from './port.js';

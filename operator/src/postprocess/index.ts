@@ -1,7 +1,7 @@
 /**
  * Post-processing of the detector's raw anomalies (docs/design.md §6), all pure:
  * per series severity + duration (filters.ts), per model concurrency (concurrency.ts) and
- * traffic ratio (traffic.ts), and the sensitivity -> threshold mapping (sensitivity.ts).
+ * traffic ratio (traffic.ts). The sensitivity -> threshold mapping is part of the spec: api/sensitivity.ts.
  */
 
 export { severity, severities, type BandedPoints } from './severity.js';
@@ -9,4 +9,3 @@ export { durationFilter, DEFAULT_DURATION, type DurationOptions } from './durati
 export { filterSeries, DEFAULT_FILTERS, type Combine, type FilterOptions, type FilteredSeries } from './filters.js';
 export { applyConcurrency, type ConcurrencyOptions, type ModelLevelAlert, type WindowedAnomaly } from './concurrency.js';
 export { applyTrafficRatio, trafficDecision, trafficShare, type TrafficAction, type TrafficOptions } from './traffic.js';
-export { thresholdFor, SENSITIVITY_THRESHOLDS } from './sensitivity.js';

@@ -4,7 +4,7 @@
  * rows than the limit is read on with OFFSET), so memory holds one page. Tags and fields both
  * become row fields, except the `where` tags, which are the same on every row.
  */
-import { callInflux, influxClient, queryInflux, quoteIdentifier, quoteString, type InfluxConnection, type RetryPolicy } from '../store/connection.js';
+import { callInflux, influxClient, queryInflux, quoteIdentifier, quoteString, type InfluxConnection, type RetryPolicy } from '../influx/connection.js';
 import { AlertigerError } from '../errors.js';
 import type { Row, RowSource } from './types.js';
 

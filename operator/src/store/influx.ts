@@ -8,7 +8,7 @@ import type { InfluxDB, IPoint } from 'influx';
 import type { DetectionPoint, RunStore, StatCategory, StatSeries, WindowStatistics } from '../run/ports.js';
 import type { Reference } from '../stats/reference.js';
 import { AlertigerError } from '../errors.js';
-import { callInflux, influxClient, queryInflux, type InfluxConnection, type RetryPolicy } from './connection.js';
+import { callInflux, influxClient, queryInflux, type InfluxConnection, type RetryPolicy } from '../influx/connection.js';
 import {
   deleteStatisticsQuery, detectionPoints, detectionsQuery, historyQuery, parseDetections, parseHistory, parseReference,
   referencePoints, referenceQuery, seriesOf, statisticsPoints, type MonitorKey, type RawResponse,

@@ -18,7 +18,7 @@ import { escape, type IPoint } from 'influx';
 import type { DetectionPoint, StatCategory, StatSeries, WindowStatistics } from '../run/ports.js';
 import type { FeatureReference, Reference } from '../stats/reference.js';
 import { REFERENCE_VERSION } from '../stats/reference.js';
-import { quoteIdentifier, quoteString } from './connection.js';
+import { quoteIdentifier, quoteString } from '../influx/connection.js';
 
 export const DEFAULT_DATABASE = 'alertiger';
 export const STATISTICS_MEASUREMENT = 'model_health';

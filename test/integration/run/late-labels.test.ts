@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { ModelMonitor, ModelMonitorSpec } from '../../../operator/src/api/types.js';
 import { loadDetector, type Detector } from '../../../operator/src/detector/detector.js';
 import { silentLogger } from '../../../operator/src/log.js';
-import { runLocally, type LocalRunResult } from '../../../operator/src/run/local.js';
+import { runLocally, type LocalRunResult } from '../../../operator/src/local/local.js';
 import type { StatSeries } from '../../../operator/src/run/ports.js';
 import { openFileSource } from '../../../operator/src/sources/index.js';
 import { DEFAULT_START, generateInferenceLog, writeJsonl } from '../../../operator/src/synthetic/index.js';

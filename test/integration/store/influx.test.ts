@@ -4,7 +4,7 @@ import type { WindowStatistics, DetectionPoint } from '../../../operator/src/run
 import { openInfluxSource } from '../../../operator/src/sources/influx.js';
 import { StatsAccumulator } from '../../../operator/src/stats/accumulator.js';
 import { windowResult } from '../../../operator/src/stats/result.js';
-import { influxClient } from '../../../operator/src/store/connection.js';
+import { influxClient } from '../../../operator/src/influx/connection.js';
 import { InfluxStatisticsStore } from '../../../operator/src/store/influx.js';
 import type { Reference } from '../../../operator/src/stats/reference.js';
 import { realServers } from '../../harness/index.js';

@@ -12,11 +12,11 @@ import type { Logger } from '../log.js';
 import { renderReport } from '../report/index.js';
 import type { RowSource } from '../sources/types.js';
 import { embeddedStore, type MonitorStore } from '../store/embedded.js';
-import type { ScoringDetector } from './detect.js';
-import { buildReportData } from './report.js';
-import { runMonitor, type RunResult } from './run.js';
-import { sourceStatistics } from './statistics.js';
-import type { StatisticsPort } from './ports.js';
+import type { ScoringDetector } from '../run/detect.js';
+import { buildReportData } from '../report/data.js';
+import { runMonitor, type RunResult } from '../run/run.js';
+import { sourceStatistics } from '../run/statistics.js';
+import type { StatisticsPort } from '../run/ports.js';
 
 export interface LocalRunOptions {
   storeDir: string;

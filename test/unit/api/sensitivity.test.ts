@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { AlertigerError } from '../../../operator/src/errors.js';
-import { thresholdFor } from '../../../operator/src/postprocess/sensitivity.js';
+import { thresholdFor } from '../../../operator/src/api/sensitivity.js';
 
 describe('thresholdFor', () => {
   const cases: Array<[string, Parameters<typeof thresholdFor>[0], number]> = [

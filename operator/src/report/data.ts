@@ -5,9 +5,9 @@
  */
 import type { ModelMonitor, ModelMonitorStatus } from '../api/types.js';
 import { anomalyKey, fmt } from '../alerting/payload.js';
-import type { ReportAnomaly, ReportData, ReportRun, ReportSeries } from '../report/types.js';
-import type { DetectionPoint, StatSeries } from './ports.js';
-import { windowMs } from './windows.js';
+import type { ReportAnomaly, ReportData, ReportRun, ReportSeries } from './types.js';
+import type { DetectionPoint, StatSeries } from '../run/ports.js';
+import { windowMs } from '../run/windows.js';
 
 export interface ReportSource {
   readHistory(from: Date, to: Date): Promise<StatSeries[]>;

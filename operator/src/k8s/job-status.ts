@@ -7,12 +7,14 @@
  */
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type ModelMonitor } from '../api/types.js';
-import { isRetryable, toKubeError } from '../k8s/errors.js';
+import { isRetryable, toKubeError } from './errors.js';
 import { withRetry } from '../retry.js';
-import type { StatusPort } from './ports.js';
-import type { JobStatus } from './status.js';
+import type { StatusPort } from '../run/ports.js';
+import type { JobStatus } from '../run/status.js';
 
-export const JOB_FIELD_MANAGER = 'alertiger-job';
+import { JOB_FIELD_MANAGER } from './field-managers.js';
+
+export { JOB_FIELD_MANAGER };
 
 export interface MonitorClient extends StatusPort {
   get(namespace: string, name: string): Promise<ModelMonitor>;

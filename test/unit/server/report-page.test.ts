@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Request, Response } from 'express';
 import type { ModelMonitor } from '../../../operator/src/api/types.js';
 import { silentLogger } from '../../../operator/src/log.js';
-import { influxReportHandler, runsFromStatus } from '../../../operator/src/run/report-page.js';
+import { influxReportHandler, runsFromStatus } from '../../../operator/src/server/report-page.js';
 
 const DAY = 86_400_000;
 const monitor = {

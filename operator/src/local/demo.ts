@@ -12,10 +12,10 @@ import type { ModelMonitor, ModelMonitorStatus } from '../api/types.js';
 import type { Logger } from '../log.js';
 import type { RowBatch, RowSource } from '../sources/types.js';
 import { generateInferenceLog, writeJsonl, type Incident, type InferenceRow } from '../synthetic/index.js';
-import type { ScoringDetector } from './detect.js';
+import type { ScoringDetector } from '../run/detect.js';
 import { runLocally } from './local.js';
-import type { RunResult } from './run.js';
-import { DAY_MS } from './windows.js';
+import type { RunResult } from '../run/run.js';
+import { DAY_MS } from '../run/windows.js';
 
 export interface DemoOptions {
   /** Working directory; emptied first. */

@@ -11,9 +11,9 @@ import type { Credentials } from '../config.js';
 import { describeError, errorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { renderReport, type ReportRun } from '../report/index.js';
-import type { ReportContext, ReportHandler } from '../server/app.js';
+import type { ReportContext, ReportHandler } from './app.js';
 import { InfluxStatisticsStore } from '../store/influx.js';
-import { buildReportData, type ReportSource } from './report.js';
+import { buildReportData, type ReportSource } from '../report/data.js';
 
 export interface ReportPageOptions {
   influxUrl: string;

@@ -19,13 +19,13 @@ import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { emptyQualityReport } from '../stats/quality.js';
 import type { MonitorStore } from '../store/embedded.js';
-import type { ScoringDetector } from './detect.js';
+import type { ScoringDetector } from '../run/detect.js';
 import { runLocally } from './local.js';
-import type { StatisticsPort, WindowStatistics } from './ports.js';
+import type { StatisticsPort, WindowStatistics } from '../run/ports.js';
 import { table } from './print.js';
-import type { RunResult } from './run.js';
-import { dataValues, emptyWindowValues } from './statistics.js';
-import { latestClosedEnd, planWindows, windowMs, type Window } from './windows.js';
+import type { RunResult } from '../run/run.js';
+import { dataValues, emptyWindowValues } from '../run/statistics.js';
+import { latestClosedEnd, planWindows, windowMs, type Window } from '../run/windows.js';
 
 /** Windows read when neither --from nor the store bounds the replay: ~3 years daily, ~6 months hourly. */
 export const DEFAULT_LOOKBACK_WINDOWS: Readonly<Record<'1d' | '1h', number>> = { '1d': 3 * 366, '1h': 184 * 24 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ModelMonitor } from '../../../operator/src/api/types.js';
-import { statusApplyBody, JOB_FIELD_MANAGER } from '../../../operator/src/run/kube.js';
+import { statusApplyBody, JOB_FIELD_MANAGER } from '../../../operator/src/k8s/job-status.js';
 import { buildJobStatus } from '../../../operator/src/run/status.js';
 import { AlertigerError } from '../../../operator/src/errors.js';
 

@@ -8,7 +8,7 @@
  *
  * A number in (0, 1), or a string holding one, is used as the threshold itself.
  */
-import type { SensitivityWord } from '../api/types.js';
+import type { SensitivityWord } from './types.js';
 import { AlertigerError } from '../errors.js';
 
 export const SENSITIVITY_THRESHOLDS: Readonly<Record<SensitivityWord, number>> = { low: 0.5, medium: 0.2, high: 0.08 };

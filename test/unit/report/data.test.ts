@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelMonitor } from '../../../operator/src/api/types.js';
-import { buildReportData, reportSeries } from '../../../operator/src/run/report.js';
+import { buildReportData, reportSeries } from '../../../operator/src/report/data.js';
 import { embeddedStore } from '../../../operator/src/store/embedded.js';
 import type { DetectionPoint } from '../../../operator/src/run/ports.js';
 

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AnomalyStatus, ModelMonitor } from '../../../operator/src/api/types.js';
 import { silentLogger } from '../../../operator/src/log.js';
-import { runLocally } from '../../../operator/src/run/local.js';
+import { runLocally } from '../../../operator/src/local/local.js';
 import type { StatValue } from '../../../operator/src/run/ports.js';
-import { episodesOf, formatEpisodes, precomputedStatistics, replay, scheduledRunTime, type ReplayRun } from '../../../operator/src/run/replay.js';
+import { episodesOf, formatEpisodes, precomputedStatistics, replay, scheduledRunTime, type ReplayRun } from '../../../operator/src/local/replay.js';
 import { withDefaults } from '../../../operator/src/api/defaults.js';
 import { embeddedStore } from '../../../operator/src/store/embedded.js';
-import { DAY, bandDetector, functionStatistics, wobble } from './fakes.js';
+import { DAY, bandDetector, functionStatistics, wobble } from '../run/fakes.js';
 
 const t0 = Date.parse('2026-03-01T00:00:00Z');
 const day = (n: number): number => t0 + n * DAY;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ModelMonitor } from '../../../operator/src/api/types.js';
-import { formatAnomalies, formatGetMonitors, humanDuration } from '../../../operator/src/run/print.js';
+import { formatAnomalies, formatGetMonitors, humanDuration } from '../../../operator/src/local/print.js';
 
 describe('humanDuration', () => {
   const cases: Array<[number, string]> = [[5_000, '5s'], [119_000, '119s'], [200_000, '3m20s'], [3 * 3600_000, '3h'], [5.5 * 3600_000, '5h30m'], [30 * 3600_000, '30h'], [3 * 86_400_000 + 4 * 3600_000, '3d4h'], [40 * 86_400_000, '40d']];

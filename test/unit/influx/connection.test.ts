@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { AlertigerError } from '../../../operator/src/errors.js';
 import { closedPort } from '../../harness/process.js';
-import { callInflux, influxClient, isTransient, queryInflux, quoteIdentifier, quoteString } from '../../../operator/src/store/connection.js';
+import { callInflux, influxClient, isTransient, queryInflux, quoteIdentifier, quoteString } from '../../../operator/src/influx/connection.js';
 
 describe('InfluxDB connection', () => {
   it('retries a dead server with backoff, then fails with the unavailable code naming the URL', async () => {
