@@ -17,7 +17,8 @@ import { createLogger } from '../log.js';
 import { newestRowTime, openFileSource, type FileFormat, type RowSource } from '../sources/index.js';
 import { formatDataQuality } from '../run/quality.js';
 import type { WindowStatistics } from '../run/ports.js';
-import { latestClosedEnd, windowMs } from '../run/windows.js';
+import { granularityMs } from '../api/granularity.js';
+import { latestClosedEnd } from '../run/windows.js';
 import { runLocally } from '../local/local.js';
 import { formatAnomalies, formatCoverage, formatGetMonitors } from '../local/print.js';
 import { formatEpisodes, replay } from '../local/replay.js';
@@ -92,7 +93,12 @@ export async function run(args: string[]): Promise<number> {
   const open = (): Promise<RowSource> => openFileSource({ path: file.path, format: file.format }, { timestamp });
   // Opening resolves the path or glob, so a missing log is refused here, before any run is recorded.
   await open();
-  if (values.replay === true) return replayCommand(monitor, { storeDir, reportPath, from, to, detectorPath: values.detector, open, logPath: file.path });
+  // Without --to a replay ends with the log (an old log's last window, not today's): as a single
+  // run's default --now does, one quick pass finds its newest row.
+  if (values.replay === true) {
+    const end = to ?? await defaultNow(open, monitor);
+    return replayCommand(monitor, { storeDir, reportPath, from, to: end, detectorPath: values.detector, open, logPath: file.path });
+  }
   const now = values.now !== undefined ? parseTime(values.now, '--now') : await defaultNow(open, monitor);
 
   const { loadDetector } = await import('../detector/detector.js');
@@ -262,6 +268,6 @@ async function defaultNow(open: () => Promise<RowSource>, monitor: ModelMonitor)
   const { newest } = await newestRowTime(await open(), wall.getTime());
   if (newest === undefined) return wall;
   const granularity = monitor.spec.granularity ?? '1d';
-  const end = latestClosedEnd(granularity, new Date(newest)).getTime() + windowMs(granularity);
+  const end = latestClosedEnd(granularity, new Date(newest)).getTime() + granularityMs(granularity);
   return end < wall.getTime() ? new Date(end) : wall;
 }

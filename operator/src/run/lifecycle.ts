@@ -190,9 +190,11 @@ export function withEpisodeStart<T extends Pick<AnomalyStatus, 'category' | 'sub
   if (stored === undefined) return anomaly;
   let start = Date.parse(anomaly.start);
   let gap = 0;
-  for (let t = start - stepMs; gap <= maxGap; t -= stepMs) {
+  const oldest = Math.min(...stored.keys());
+  for (let t = start - stepMs; gap <= maxGap && t >= oldest; t -= stepMs) {
     const v = stored.get(t);
-    if (v === undefined) break;
+    // A window with no point (a quiet hour, nothing logged) is no evidence either way.
+    if (v === undefined) continue;
     if (v.anomaly) {
       start = t;
       gap = 0;
@@ -202,4 +204,30 @@ export function withEpisodeStart<T extends Pick<AnomalyStatus, 'category' | 'sub
   }
   const iso = new Date(start).toISOString();
   return iso === anomaly.start ? anomaly : { ...anomaly, start: iso };
+}
+
+/**
+ * Open anomalies of the previous status whose series has no point in this run's newest window
+ * (a quiet hour, a window with too few rows): no evidence that they ended, so they stay open
+ * as they were, while the series' newest stored verdict is anomalous and at most `maxWindows`
+ * old. Model-level anomalies are re-decided every run.
+ */
+export function carriedOver(input: {
+  previous: readonly AnomalyStatus[];
+  open: readonly AnomalyStatus[];
+  /** Keys of the series that have a scored point in their newest window this run. */
+  scoredNow: ReadonlySet<string>;
+  verdicts: Verdicts;
+  now: number;
+  maxAgeMs: number;
+}): AnomalyStatus[] {
+  const open = new Set(input.open.map((a) => seriesKey(a)));
+  return input.previous.filter((a) => {
+    const key = seriesKey(a);
+    if (a.category === 'model' || open.has(key) || input.scoredNow.has(key)) return false;
+    const stored = input.verdicts.get(key);
+    if (stored === undefined || stored.size === 0) return false;
+    const newest = Math.max(...stored.keys());
+    return stored.get(newest)!.anomaly && input.now - newest <= input.maxAgeMs;
+  });
 }

@@ -11,19 +11,21 @@
  * window computed twice is stored once.
  */
 import { withDefaults, type DefaultedSpec } from '../api/defaults.js';
+import { granularityMs } from '../api/granularity.js';
 import { ACCEPT_ANNOTATION, type AcceptedChange, type AnomalyStatus, type ModelMonitor, type ModelMonitorStatus } from '../api/types.js';
 import type { Logger } from '../log.js';
-import { alertsForAnomalies, alertsForStatus, anomalyKey, monitorReportUrl, resolvedAlerts, type PostableAlert } from '../alerting/payload.js';
+import { alertsForAnomalies, alertsForStatus, alertTarget, anomalyKey, monitorReportUrl, runAlertLifetime, resolvedAlerts, type PostableAlert } from '../alerting/payload.js';
 import { SPECS } from '../detector/spec.js';
 import { AlertigerError, describeError, errorCode } from '../errors.js';
 import { withRetry } from '../retry.js';
 import { detect, type DetectResult } from './detect.js';
-import { acceptedChanges, acceptedMap, maskHistory, openBefore, verdictsOf, withEpisodeStart } from './lifecycle.js';
+import { acceptedChanges, acceptedMap, carriedOver, maskHistory, openBefore, verdictsOf, withEpisodeStart } from './lifecycle.js';
+import { seriesKey } from './noise.js';
 import { matureHistory, relabelWindows, scoringRanges } from './labels.js';
 import { dataQualityCondition } from './quality.js';
 import type { DetectionPoint, RunDeps, StatisticsPort, WindowStatistics } from './ports.js';
 import { buildJobStatus, rankAnomalies, setCondition, CONDITION_LAST_RUN, type JobStatus, type RunOutcome } from './status.js';
-import { firstWindowWithData, planWindows, windowMs, type Window, type WindowPlan } from './windows.js';
+import { firstWindowWithData, planWindows, type Window, type WindowPlan } from './windows.js';
 
 export interface RunResult {
   status: JobStatus;
@@ -38,6 +40,9 @@ export interface RunResult {
   /** The error that failed the run or its alerts. */
   error?: unknown;
 }
+
+/** How long an open anomaly outlives its series' silence (no point in the newest window). */
+const CARRY_MS = 86_400_000;
 
 /** Extra windows scored beyond the new ones, so the duration filter sees the points before. */
 export function scoredWindows(newWindows: number, durationWindow: number): number {
@@ -126,7 +131,7 @@ function runContext(monitor: ModelMonitor, deps: RunDeps): RunContext {
     sleep: deps.sleep,
     onRetry: (err, attempt, delayMs) => log.warn(`Retrying: ${what}`, { attempt, delayMs, error: describeError(err) }),
   });
-  return { monitor, deps, started, log, spec, history, step: windowMs(spec.granularity), plan, retry };
+  return { monitor, deps, started, log, spec, history, step: granularityMs(spec.granularity), plan, retry };
 }
 
 /**
@@ -191,7 +196,11 @@ async function detectAnomalies(ctx: RunContext, storedWindows: number): Promise<
   });
   if (detection.points.length > 0) await retry('write detections', () => deps.store.writeDetections(detection.points));
   const maxGap = spec.detection.duration.window - spec.detection.duration.min;
-  const anomalies = keepStarts(detection.open.map((a) => withEpisodeStart(a, verdicts, step, maxGap)), monitor.status?.anomalies ?? []);
+  const found = detection.open.map((a) => withEpisodeStart(a, verdicts, step, maxGap));
+  // A series with no point in its newest window (quiet hours) keeps its open anomaly for a day.
+  const scoredNow = new Set(detection.points.filter((p) => p.category !== 'model' && p.time === ranges[p.category].latestStart).map((p) => seriesKey(p)));
+  const carried = carriedOver({ previous: monitor.status?.anomalies ?? [], open: found, scoredNow, verdicts, now: latestStart, maxAgeMs: CARRY_MS });
+  const anomalies = keepStarts([...found, ...carried], monitor.status?.anomalies ?? []);
   return { detection, anomalies, accepted, totalSeries: masked.series.length };
 }
 
@@ -206,11 +215,10 @@ async function sendAlerts(ctx: RunContext, outcome: RunOutcome, status: JobStatu
 }> {
   const { monitor, deps, log } = ctx;
   const alerts = { firing: [] as PostableAlert[], resolved: [] as PostableAlert[] };
-  const target = monitor.spec.alerting?.alertmanagerURL || deps.alertmanagerUrl;
-  if (!outcome.ok || deps.alerts === undefined || target === undefined || target === '') return { alerts, status };
+  const target = alertTarget(monitor, deps.alertmanagerUrl);
+  if (!outcome.ok || deps.alerts === undefined || target === undefined) return { alerts, status };
   const alertNow = deps.alertClock?.() ?? now;
-  // Firing alerts live past the next scheduled run (and the operator re-sends them meanwhile).
-  const options = { now: alertNow, endsAfterMs: 2 * ctx.step + 3_600_000, reportUrl: monitorReportUrl(deps.reportUrl, monitor) };
+  const options = { now: alertNow, endsAfterMs: runAlertLifetime(ctx.spec.granularity), reportUrl: monitorReportUrl(deps.reportUrl, monitor) };
   alerts.firing = alertsForAnomalies(monitor, rankAnomalies(outcome.anomalies), options);
   alerts.resolved = resolvedAlerts(alertsForStatus(monitor, options), alerts.firing, alertNow);
   const batch = [...alerts.firing, ...alerts.resolved];

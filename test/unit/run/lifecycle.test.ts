@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import {
-  acceptedChanges, continueEpisodes, maskHistory, openBefore, parseAcceptAnnotation, releveled, verdictsOf, withEpisodeStart,
+  acceptedChanges, carriedOver, continueEpisodes, maskHistory, openBefore, parseAcceptAnnotation, releveled, verdictsOf, withEpisodeStart,
 } from '../../../operator/src/run/lifecycle.js';
 import type { DetectionPoint, StatSeries } from '../../../operator/src/run/ports.js';
 import { DAY } from './fakes.js';
@@ -52,6 +52,20 @@ describe('run/lifecycle', () => {
   it('pushes an open anomaly\'s start back through the stored episode', () => {
     const a = { category: 'feature' as const, subject: 'age', statistic: 'mean', start: new Date(7 * DAY).toISOString() };
     assert.equal(withEpisodeStart(a, verdicts, DAY, 1).start, new Date(4 * DAY).toISOString());
+  });
+
+  it('reads an episode\'s start across windows with no point at all (quiet hours)', () => {
+    const quiet = verdictsOf([1, 2, 6, 7].map((i) => point(i, true)));
+    const a = { category: 'feature' as const, subject: 'age', statistic: 'mean', start: new Date(6 * DAY).toISOString() };
+    assert.equal(withEpisodeStart(a, quiet, DAY, 1).start, new Date(1 * DAY).toISOString());
+  });
+
+  it('keeps an open anomaly whose series has no point in the newest window, for a while', () => {
+    const open = { category: 'feature' as const, subject: 'age', statistic: 'mean', start: new Date(4 * DAY).toISOString(), severity: 3, score: 0.9, observed: 50, expected: 10, lower: 9, upper: 11 };
+    const args = { previous: [open], open: [], scoredNow: new Set<string>(), verdicts, now: 8 * DAY, maxAgeMs: DAY };
+    assert.deepEqual(carriedOver(args), [open], 'silent since day 7: no evidence that it ended');
+    assert.deepEqual(carriedOver({ ...args, scoredNow: new Set(['feature/age/mean']) }), [], 'scored now and not open: it ended');
+    assert.deepEqual(carriedOver({ ...args, now: 10 * DAY }), [], 'silent too long');
   });
 
   it('parses the accept annotation: keys, feature shorthand and *', () => {
