@@ -11,7 +11,9 @@
  * 4. Accuracy: event F1 on the held-out synthetic set (see detector-eval.ts).
  * The last line is JSON: train_s, points_per_s, event_f1, baseline_f1 (and more).
  *
- *   node dist/bench/detector-bench.js [--epochs N] [--series N] [--eval-count N] [--quick]
+ *   node dist/bench/detector-bench.js [--epochs N] [--series N] [--eval-count N] [--quick] [--score-only]
+ *
+ * --score-only skips training and the accuracy run (speed and leaks only).
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -46,15 +48,18 @@ function scoringInput(count: number, granularity: '1d' | '1h' = '1d'): SeriesInp
   return generateSeries({ seed: 5, count, length, warmup: window + 2, granularity }).map((s) => ({
     timestamps: Float64Array.from({ length }, (_, i) => s.start + i * s.stepMs),
     values: s.values,
+    // A run attaches the sampling sd where it can (NaN elsewhere) and the statistic's domain.
+    noise: s.noise,
+    domain: s.domain,
     granularity,
     from: s.start + window * s.stepMs,
   }));
 }
 
-function pointsPerSecond(detector: Detector, input: SeriesInput[]): { pps: number; points: number } {
-  detector.score(input.slice(0, 100));
+function pointsPerSecond(detector: Detector, input: SeriesInput[], mask = false): { pps: number; points: number } {
+  detector.score(input.slice(0, 100), { mask });
   const started = performance.now();
-  const out = detector.score(input);
+  const out = detector.score(input, { mask });
   const seconds = (performance.now() - started) / 1000;
   const points = out.reduce((n, r) => n + r.timestamps.length, 0);
   return { pps: points / seconds, points };
@@ -68,8 +73,10 @@ async function main(): Promise<void> {
       'score-series': { type: 'string' },
       'eval-count': { type: 'string' },
       quick: { type: 'boolean' },
+      'score-only': { type: 'boolean' },
     },
   });
+  const scoreOnly = values['score-only'] ?? false;
   const quick = values.quick ?? false;
   const epochs = Number(values.epochs ?? (quick ? '5' : '50'));
   const seriesCount = Number(values.series ?? '200');
@@ -79,13 +86,17 @@ async function main(): Promise<void> {
   const other: BackendName = backend === 'cpu' ? 'wasm' : 'cpu';
   say(`backend: ${backend} (compared with ${other})`);
 
-  const trainS = trainSeconds(seriesCount, epochs);
-  say(`training ${seriesCount} series x 365 days, ${epochs} epochs (stage 1 + stage 2) on ${backend}: ${trainS.toFixed(1)} s (target <= 120 s)`);
-  await switchBackend(other);
-  const otherEpochs = Math.min(5, epochs);
-  const otherTrainS = (trainSeconds(seriesCount, otherEpochs) * epochs) / otherEpochs;
-  say(`training on ${other}: ${otherTrainS.toFixed(1)} s (extrapolated from ${otherEpochs} epochs)`);
-  await switchBackend(backend);
+  let trainS = NaN;
+  let otherTrainS = NaN;
+  if (!scoreOnly) {
+    trainS = trainSeconds(seriesCount, epochs);
+    say(`training ${seriesCount} series x 365 days, ${epochs} epochs (stage 1 + stage 2) on ${backend}: ${trainS.toFixed(1)} s (target <= 120 s)`);
+    await switchBackend(other);
+    const otherEpochs = Math.min(5, epochs);
+    otherTrainS = (trainSeconds(seriesCount, otherEpochs) * epochs) / otherEpochs;
+    say(`training on ${other}: ${otherTrainS.toFixed(1)} s (extrapolated from ${otherEpochs} epochs)`);
+    await switchBackend(backend);
+  }
 
   const detector = await loadDetector(pretrainedModelPath(), { logger: silentLogger });
   const input = scoringInput(scoreCount);
@@ -99,6 +110,10 @@ async function main(): Promise<void> {
   const hourlyCount = Math.max(1, Math.round(scoreCount / 20));
   const hourly = pointsPerSecond(detector, scoringInput(hourlyCount, '1h'));
   say(`scoring ${hourlyCount} hourly series x 7-day windows on ${backend}: ${hourly.points} points, ${Math.round(hourly.pps)} points/s`);
+
+  // Masked scoring scores every point of the series in time order (here both windows' worth).
+  const masked = pointsPerSecond(detector, input, true);
+  say(`masked scoring (mask: true) of the same series on ${backend}: ${Math.round(masked.pps)} returned points/s`);
 
   const memory: Array<{ rss: number; heap: number; tensors: number }> = [];
   for (let i = 0; i < 10; i++) {
@@ -114,13 +129,14 @@ async function main(): Promise<void> {
   );
   detector.dispose();
 
-  const accuracy = await evaluateDaily(pretrainedModelPath(), evalCount);
+  const accuracy = scoreOnly ? { event_f1: NaN, stage1_f1: NaN, baseline_f1: NaN } : await evaluateDaily(pretrainedModelPath(), evalCount);
   say(`held-out daily set (${evalCount} series): event F1 ${accuracy.event_f1.toFixed(3)}, stage 1 alone ${accuracy.stage1_f1.toFixed(3)}, best baseline ${accuracy.baseline_f1.toFixed(3)}`);
 
   const result = {
     train_s: Number(trainS.toFixed(1)),
     points_per_s: Math.round(scoring.pps),
     points_per_s_hourly: Math.round(hourly.pps),
+    points_per_s_masked: Math.round(masked.pps),
     event_f1: Number(accuracy.event_f1.toFixed(3)),
     baseline_f1: Number(accuracy.baseline_f1.toFixed(3)),
     backend,

@@ -1,5 +1,6 @@
 /**
- * `node dist/bench/detector-diagnose.js [--model DIR] [--granularity 1d|1h] [--count N] [--seed S] [--threshold T]`:
+ * `node dist/bench/detector-diagnose.js [--model DIR] [--granularity 1d|1h] [--count N] [--seed S] [--threshold T]
+ *   [--mask] [--no-sampling]`:
  * where the detector's event errors come from on a development seed (never the held-out one):
  * incidents caught per incident kind, false alarms per series kind and noise type.
  */
@@ -12,15 +13,27 @@ import { disposeModel, loadDetectorFiles } from '../operator/src/detector/io.js'
 import { pretrainedModelPath } from '../operator/src/detector/paths.js';
 import { generateSeries } from '../operator/src/detector/synthetic/index.js';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, count: { type: 'string' }, seed: { type: 'string' }, threshold: { type: 'string' }, granularity: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    count: { type: 'string' },
+    seed: { type: 'string' },
+    threshold: { type: 'string' },
+    granularity: { type: 'string' },
+    mask: { type: 'boolean' },
+    'no-sampling': { type: 'boolean' },
+  },
+});
 const granularity = values.granularity === '1h' ? '1h' : '1d';
 await initBackend();
 const { models } = await loadDetectorFiles(values.model ?? pretrainedModelPath());
 const model = models.find((m) => m.spec.granularity === granularity)!;
 const spec = model.spec;
 const data = generateSeries({ seed: Number(values.seed ?? 99), count: Number(values.count ?? (granularity === '1d' ? 1000 : 250)), granularity });
-const points = selectPoints(data, spec);
-const scored = scoreRegular(model, data, points, Number(values.threshold ?? DEFAULT_THRESHOLD));
+// With the sampling noise and domain a run would attach (the generator's `noise`, `domain`).
+const series = values['no-sampling'] === true ? data.map((d) => ({ start: d.start, values: d.values })) : data;
+const points = selectPoints(series, spec);
+const scored = scoreRegular(model, series, points, Number(values.threshold ?? DEFAULT_THRESHOLD), { mask: values.mask === true });
 const byIncident = new Map<string, [number, number]>();
 const byKind = new Map<string, [number, number]>();
 let incidents = 0, caught = 0, falseAlarms = 0;
@@ -44,7 +57,7 @@ data.forEach((d, s) => {
   }
   const c = eventCounts(d.labels, flags, mask);
   incidents += c.incidents; caught += c.caught; falseAlarms += c.falseAlarms;
-  const key = `${d.kind}/${d.noise}`;
+  const key = `${d.kind}/${d.noiseType}`;
   const k = byKind.get(key) ?? [0, 0];
   k[0] += c.falseAlarms; k[1] += 1;
   byKind.set(key, k);

@@ -16,6 +16,46 @@ export interface SeriesInput {
   granularity?: Granularity;
   /** Score only points at or after this time (epoch ms); default: every point with history. */
   from?: number;
+  /**
+   * The statistic's sampling standard deviation at each point, in the series' own units, aligned
+   * with `timestamps`/`values` (same order as given; sorted with them). NaN, <= 0 or absent =
+   * unknown. Per scored point the detector takes the median of the known values over the point's
+   * window (the target's own value when the window has none) as its noise: the window std is
+   * floored at it (instead of the absolute STD_FLOOR) and the band is never narrower than
+   * baseline +- BAND_FLOOR_SDS noises (features.ts).
+   */
+  noise?: ArrayLike<number>;
+  /**
+   * The values the statistic can take (e.g. {min: 0, max: 1} for a rate): baseline and band are
+   * clipped to it. min < max when both are given.
+   */
+  domain?: { min?: number; max?: number };
+}
+
+/** The values of `column` (aligned with the input rows) placed on a regularized grid; NaN in gaps. */
+export function alignToGrid(grid: Pick<Regularized, 'source'>, column: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(grid.source.length);
+  for (let i = 0; i < out.length; i++) {
+    const r = grid.source[i];
+    out[i] = r === -1 ? NaN : column[r];
+  }
+  return out;
+}
+
+/** Checks an input's optional noise and domain; throws InvalidSeries naming the series. */
+export function checkSeriesExtras(s: SeriesInput, label: string): void {
+  if (s.noise !== undefined && s.noise.length !== s.timestamps.length) {
+    throw new AlertigerError('InvalidSeries', `${label}: ${s.timestamps.length} timestamps but ${s.noise.length} noise values`);
+  }
+  const d = s.domain;
+  if (d !== undefined) {
+    for (const [name, v] of [['min', d.min], ['max', d.max]] as const) {
+      if (v !== undefined && Number.isNaN(v)) throw new AlertigerError('InvalidSeries', `${label}: domain.${name} is NaN`);
+    }
+    if (d.min !== undefined && d.max !== undefined && !(d.min < d.max)) {
+      throw new AlertigerError('InvalidSeries', `${label}: domain.min (${d.min}) must be below domain.max (${d.max})`);
+    }
+  }
 }
 
 export interface Regularized {
@@ -34,6 +74,8 @@ export interface Regularized {
   gaps: number;
   /** Input rows whose timestamp was more than 10% of a step off the grid (snapped). */
   offGrid: number;
+  /** The `noise` column placed on the grid like the values (when given); NaN in gaps. */
+  noise?: Float64Array;
 }
 
 /** Largest grid a series may span (guards against seconds read as milliseconds and the like). */
@@ -53,13 +95,22 @@ export function inferGranularity(timestamps: ArrayLike<number>): Granularity | u
 }
 
 /** Places values on the grid start + i * stepMs (start = earliest timestamp); later duplicates win. */
-export function regularize(timestamps: ArrayLike<number>, values: ArrayLike<number>, stepMs: number): Regularized {
+export function regularize(
+  timestamps: ArrayLike<number>,
+  values: ArrayLike<number>,
+  stepMs: number,
+  noise?: ArrayLike<number>,
+): Regularized {
   const n = timestamps.length;
   if (values.length !== n) {
     throw new AlertigerError('InvalidSeries', `${n} timestamps but ${values.length} values`);
   }
+  if (noise !== undefined && noise.length !== n) {
+    throw new AlertigerError('InvalidSeries', `${n} timestamps but ${noise.length} noise values`);
+  }
   if (n === 0) {
-    return { start: 0, stepMs, values: new Float64Array(0), source: new Int32Array(0), duplicates: 0, unordered: false, gaps: 0, offGrid: 0 };
+    const empty = { start: 0, stepMs, values: new Float64Array(0), source: new Int32Array(0), duplicates: 0, unordered: false, gaps: 0, offGrid: 0 };
+    return noise === undefined ? empty : { ...empty, noise: new Float64Array(0) };
   }
   let unordered = false;
   let start = timestamps[0];
@@ -93,5 +144,7 @@ export function regularize(timestamps: ArrayLike<number>, values: ArrayLike<numb
   }
   let gaps = 0;
   for (let i = 0; i < length; i++) if (source[i] === -1) gaps++;
-  return { start, stepMs, values: out, source, duplicates, unordered, gaps, offGrid };
+  const grid: Regularized = { start, stepMs, values: out, source, duplicates, unordered, gaps, offGrid };
+  if (noise !== undefined) grid.noise = alignToGrid(grid, noise);
+  return grid;
 }

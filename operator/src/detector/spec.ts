@@ -14,6 +14,10 @@
  * network has to forecast the cycle to a precision its loss barely rewards, and on a strongly
  * daily-seasonal statistic the band ends up many noise sds wide.
  *
+ * Both: stage 2 also sees the deviations of the 3 values just before the target (the omitted
+ * ones) from the target's baseline (recentDeviations), so a run of moderate deviations is
+ * evidence where one alone is not (an extension of the method, issue 10).
+ *
  * Calendar features are taken in UTC from the point's timestamp.
  */
 import type { Granularity } from '../api/types.js';
@@ -36,6 +40,13 @@ export interface GranularitySpec {
    * before it existed, which keeps them scoring as they were trained.
    */
   seasonalProfile?: boolean;
+  /**
+   * Stage 2 also sees the deviations of this many points just before the target (the omitted
+   * recent values), normalised with the target's window and measured from its baseline (each at
+   * its own season slot when seasonalProfile is set), so a run of moderate deviations can count
+   * as evidence a single one would not be. Absent (0) in models saved before it existed.
+   */
+  recentDeviations?: number;
 }
 
 export const DAY_MS = 86_400_000;
@@ -48,6 +59,7 @@ export const DAILY: GranularitySpec = {
   omit: 3,
   seasonLag: 7,
   hourOfDay: false,
+  recentDeviations: 3,
 };
 
 export const HOURLY: GranularitySpec = {
@@ -58,6 +70,7 @@ export const HOURLY: GranularitySpec = {
   seasonLag: 24,
   hourOfDay: true,
   seasonalProfile: true,
+  recentDeviations: 3,
 };
 
 export const SPECS: Record<Granularity, GranularitySpec> = { '1d': DAILY, '1h': HOURLY };
@@ -72,9 +85,17 @@ export function auxLength(spec: GranularitySpec): number {
   return 7 + (spec.hourOfDay ? 24 : 0);
 }
 
-/** Width of the stage-2 input: three deviation features plus the calendar one-hots. */
+/** Recent deviations stage 2 sees (spec.recentDeviations, 0 when absent). */
+export function recentLength(spec: GranularitySpec): number {
+  return spec.recentDeviations ?? 0;
+}
+
+/**
+ * Width of the stage-2 input: three deviation features, the recent deviations
+ * (recentLength), then the calendar one-hots.
+ */
 export function stage2InputLength(spec: GranularitySpec): number {
-  return 3 + auxLength(spec);
+  return 3 + recentLength(spec) + auxLength(spec);
 }
 
 export function isGranularity(value: string): value is Granularity {

@@ -4,7 +4,7 @@ import { buildStage1Batch, selectPoints, stage2Features } from '../../../operato
 import { predictStage1, predictStage2 } from '../../../operator/src/detector/inference.js';
 import { disposeLayers, initStage1, initStage2, stage1Layers } from '../../../operator/src/detector/model.js';
 import { createRng } from '../../../operator/src/detector/random.js';
-import { DAILY } from '../../../operator/src/detector/spec.js';
+import { DAILY, stage2InputLength } from '../../../operator/src/detector/spec.js';
 import { generateSeries } from '../../../operator/src/detector/synthetic/index.js';
 import { AlertigerError } from '../../../operator/src/errors.js';
 import { silentLogger } from '../../../operator/src/log.js';
@@ -30,7 +30,7 @@ describe('backend', () => {
     const s2 = initStage2(DAILY, createRng(2));
     const run = () => {
       const bands = predictStage1(s1, batch, DAILY);
-      return { bands, scores: predictStage2(s2, stage2Features(batch, bands, DAILY), 10) };
+      return { bands, scores: predictStage2(s2, stage2Features(batch, bands, DAILY), stage2InputLength(DAILY)) };
     };
     assert.ok(await switchBackend('wasm'));
     const wasm = run();

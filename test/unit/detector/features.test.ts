@@ -150,14 +150,16 @@ describe('removeSeasonalProfile', () => {
 
 describe('stage2Features', () => {
   it('builds deviation, excess over the band, and the one-hots, clipped', () => {
-    const batch = buildStage1Batch([{ start: MONDAY, values: new Float64Array(30).map((_, i) => i % 3) }], DAILY, {
+    // The method's features (a saved model from before the recent deviations).
+    const PUBLISHED = { ...DAILY, recentDeviations: undefined };
+    const batch = buildStage1Batch([{ start: MONDAY, values: new Float64Array(30).map((_, i) => i % 3) }], PUBLISHED, {
       series: Int32Array.of(0, 0),
       index: Int32Array.of(28, 29),
     });
     batch.target[0] = 2;
     batch.target[1] = -50;
     const bands = { baseline: Float32Array.of(0.5, 0), lower: Float32Array.of(-1, -1), upper: Float32Array.of(1.5, 1) };
-    const x = stage2Features(batch, bands, DAILY);
+    const x = stage2Features(batch, bands, PUBLISHED);
     assert.equal(x.length, 2 * 10);
     close(x[0], 1.5);
     close(x[1], 0.5);
@@ -169,3 +171,20 @@ describe('stage2Features', () => {
   });
 });
 
+describe('recent deviations', () => {
+  it('puts the 3 values before the target, normalised and measured from its baseline, after the band features', () => {
+    // 25 history values alternating 0 / 2 (std ~1), then 28 (far out), a gap, 2.5 and the target.
+    const values = new Float64Array(32).map((_, i) => (i < 28 ? (i % 2) * 2 : i));
+    values[29] = NaN;
+    values[30] = 2.5;
+    const batch = buildStage1Batch([{ start: MONDAY, values }], DAILY, { series: Int32Array.of(0), index: Int32Array.of(31) });
+    const { mean, std } = { mean: batch.mean[0], std: batch.std[0] };
+    const bands = { baseline: Float32Array.of(0.25), lower: Float32Array.of(-1), upper: Float32Array.of(1.5) };
+    const x = stage2Features(batch, bands, DAILY);
+    assert.equal(x.length, 3 + 3 + 7);
+    close(x[3], (2.5 - mean) / std - 0.25, 1e-4); // 1 point back: values[30]
+    close(x[4], 0); // values[29] is missing
+    close(x[5], Math.min(DEVIATION_CLIP, (28 - mean) / std - 0.25), 1e-4);
+    assert.deepEqual(Array.from(x.subarray(6, 13)), Array.from(batch.aux.subarray(0, 7)));
+  });
+});

@@ -17,7 +17,7 @@ import {
   stage2Forward,
 } from '../../../operator/src/detector/model.js';
 import { createRng } from '../../../operator/src/detector/random.js';
-import { DAILY, HOURLY } from '../../../operator/src/detector/spec.js';
+import { DAILY, HOURLY, stage2InputLength } from '../../../operator/src/detector/spec.js';
 
 const close = (a: number, b: number, eps = 1e-5): void => assert.ok(Math.abs(a - b) <= eps, `${a} != ${b}`);
 const col = (values: number[]): tf.Tensor2D => tf.tensor2d(values, [values.length, 1]);
@@ -28,11 +28,15 @@ describe('detector model', () => {
   });
 
   it('has the published sizes: ~1.5k stage-1 and ~400 stage-2 parameters', () => {
-    const s1 = initStage1(DAILY, createRng(1));
-    const s2 = initStage2(DAILY, createRng(1));
+    const published = { ...DAILY, recentDeviations: undefined };
+    const s1 = initStage1(published, createRng(1));
+    const s2 = initStage2(published, createRng(1));
     assert.equal(countParams(stage1Layers(s1)), 1466);
     assert.equal(countParams(s2.layers), 389);
-    disposeLayers([...stage1Layers(s1), ...s2.layers]);
+    // This product's stage 2 also reads 3 recent deviations: 3 more inputs to its first layer (14 units).
+    const recent = initStage2(DAILY, createRng(1));
+    assert.equal(countParams(recent.layers), 389 + 3 * 14);
+    disposeLayers([...stage1Layers(s1), ...s2.layers, ...recent.layers]);
   });
 
   it('computes the pinball loss on both sides of the quantile', () => {
@@ -91,7 +95,8 @@ describe('detector model', () => {
       const h = tf.tensor2d(Array.from({ length: 4 * hl }, () => rng.normal()), [4, hl]);
       const a = tf.tensor2d(Array.from({ length: 4 * al }, () => (rng.chance(0.2) ? 1 : 0)), [4, al]);
       const irr = col([0.1, 0.2, 0.3, 0.4]);
-      const x = tf.tensor2d(Array.from({ length: 4 * (al + 3) }, () => rng.normal()), [4, al + 3]);
+      const xl = stage2InputLength(spec);
+      const x = tf.tensor2d(Array.from({ length: 4 * xl }, () => rng.normal()), [4, xl]);
       const m1 = stage1ToLayersModel(p, spec);
       const m2 = stage2ToLayersModel(q, spec);
       tf.tidy(() => {

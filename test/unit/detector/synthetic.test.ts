@@ -44,7 +44,7 @@ describe('generateSeries', () => {
     // Clean points of Gaussian-noise means: (value - expected) / sd is standard normal (where the
     // sd is the series' own, not the materiality floor incidents are sized against).
     const z = series
-      .filter((s) => s.kind === 'mean' && s.noise === 'gauss' && s.truth.noiseSd.every((sd) => sd > MATERIAL))
+      .filter((s) => s.kind === 'mean' && s.noiseType === 'gauss' && s.truth.noiseSd.every((sd) => sd > MATERIAL))
       .flatMap((s) => Array.from(s.values, (v, t) => (s.labels[t] === 0 && !Number.isNaN(v) ? (v - s.truth.expected[t]) / s.truth.noiseSd[t] : NaN)))
       .filter((v) => !Number.isNaN(v));
     assert.ok(z.length > 1000, `clean Gaussian points: ${z.length}`);

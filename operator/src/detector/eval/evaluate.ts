@@ -18,6 +18,23 @@ export interface LabelledSeries {
   labels: Uint8Array;
   /** Expected value and noise sd of each point with no incident active (oracle only). */
   truth?: { expected: Float64Array; noiseSd: Float64Array };
+  /** Sampling sd per point as a real run would attach it (NaN = unknown). */
+  noise?: Float64Array;
+  /** The values the statistic can take. */
+  domain?: { min?: number; max?: number };
+}
+
+export interface EvaluateOptions {
+  threshold?: number;
+  filters?: Partial<FilterOptions>;
+  oracle?: boolean;
+  /** Give the detector each series' noise and domain, as a run does (default true). */
+  sampling?: boolean;
+  /** Sequential masked scoring (detector ScoreOptions.mask; default false). */
+  mask?: boolean;
+  maskLimit?: number;
+  /** false: the classifier's plain score instead of its monotone envelope. */
+  envelope?: boolean;
 }
 
 export interface EvalRow {
@@ -65,12 +82,19 @@ function oracleRow(data: readonly LabelledSeries[], masks: readonly Uint8Array[]
 export function evaluate(
   model: GranularityModel,
   data: readonly LabelledSeries[],
-  options: { threshold?: number; filters?: Partial<FilterOptions>; oracle?: boolean } = {},
+  options: EvaluateOptions = {},
 ): EvalRow[] {
   const spec = model.spec;
-  const series: RegularSeries[] = data.map((d) => ({ start: d.start, values: d.values }));
+  const sampling = options.sampling !== false;
+  const series: RegularSeries[] = data.map((d) =>
+    sampling ? { start: d.start, values: d.values, noise: d.noise, domain: d.domain } : { start: d.start, values: d.values },
+  );
   const points = selectPoints(series, spec);
-  const scored = scoreRegular(model, series, points, options.threshold ?? DEFAULT_THRESHOLD);
+  const scored = scoreRegular(model, series, points, options.threshold ?? DEFAULT_THRESHOLD, {
+    mask: options.mask,
+    maskLimit: options.maskLimit,
+    envelope: options.envelope,
+  });
   const totals: Record<keyof typeof METHODS, EventCounts> = {
     full: NO_COUNTS,
     filtered: NO_COUNTS,

@@ -16,7 +16,7 @@ export type { NoiseType, SeriesKind } from './kinds.js';
 export interface SyntheticSeries {
   name: string;
   kind: SeriesKind;
-  noise: NoiseType;
+  noiseType: NoiseType;
   granularity: Granularity;
   /** Timestamp of values[0] (epoch ms, UTC midnight or hour). */
   start: number;
@@ -30,6 +30,34 @@ export interface SyntheticSeries {
    * permanent shift past its labelled week, count as the new normal), and the noise sd there.
    */
   truth: { expected: Float64Array; noiseSd: Float64Array };
+  /**
+   * The statistic's sampling sd at each point as a real run could compute it from the value and
+   * its window's rows (NaN where a run could not): Poisson sqrt(max(x, 1)) for counts and sparse
+   * counts, binomial sqrt(q (1 - q) / n) with q = x kept within [1/n, 1 - 1/n] for rates over n
+   * rows. Not the generator's noise sd (which also holds day-to-day variation no run can see).
+   */
+  noise: Float64Array;
+  /** The values the statistic can take (rates [0, 1], counts and distances >= 0). */
+  domain?: { min?: number; max?: number };
+}
+
+/** The sampling sd a real run could attach to value x of a statistic of this kind (samplingNoise). */
+export function samplingNoise(clean: Pick<Clean, 'kind' | 'samples'>, x: number): number {
+  if (!Number.isFinite(x)) return NaN;
+  if (clean.kind === 'count' || clean.kind === 'sparse') return Math.sqrt(Math.max(x, 1));
+  if (clean.kind === 'rate' && clean.samples !== undefined) {
+    const n = clean.samples;
+    const q = Math.min(Math.max(x, 1 / n), 1 - 1 / n);
+    return Math.sqrt((q * (1 - q)) / n);
+  }
+  return NaN;
+}
+
+function domainOf(clean: Clean): SyntheticSeries['domain'] {
+  const d: { min?: number; max?: number } = {};
+  if (Number.isFinite(clean.min)) d.min = clean.kind === 'distinct' ? 0 : clean.min;
+  if (Number.isFinite(clean.max)) d.max = clean.max;
+  return d.min === undefined && d.max === undefined ? undefined : d;
 }
 
 export interface GeneratorOptions {
@@ -91,7 +119,21 @@ function oneSeries(index: number, options: Required<GeneratorOptions>, rng: Rng)
     for (let t = 0; t < n; t++) if (rng.chance(rate)) values[t] = NaN;
   }
   const truth = groundTruth(clean, comp, incidents);
-  return { name: `${kind}-${index}`, kind, noise: clean.noiseType, granularity: options.granularity, start, stepMs, values, labels, incidents, truth };
+  const noise = Float64Array.from(values, (x) => samplingNoise(clean, x));
+  return {
+    name: `${kind}-${index}`,
+    kind,
+    noiseType: clean.noiseType,
+    granularity: options.granularity,
+    start,
+    stepMs,
+    values,
+    labels,
+    incidents,
+    truth,
+    noise,
+    domain: domainOf(clean),
+  };
 }
 
 function groundTruth(clean: Clean, comp: Components, incidents: readonly Incident[]): SyntheticSeries['truth'] {

@@ -52,6 +52,10 @@ export interface Clean {
   /** Range the observed values live in (rates: [0, 1]; counts: [0, inf)). */
   min: number;
   max: number;
+  /** Rates: the rows behind each value (what a real run knows, for the binomial error). */
+  samples?: number;
+  /** Stepwise quantiles: the step their values move in. */
+  step?: number;
 }
 
 export interface Calendar {
@@ -243,7 +247,7 @@ export function cleanSeries(kind: SeriesKind, cal: Calendar, rng: Rng): Clean {
       mean[t] = Math.max(0, Math.min(1, p + sigma * (seasonal(t, shape.weekly, shape.daily) + step(t))));
       scale[t] = sigma;
     }
-    return { kind, noiseType, mean, scale, noise, unit: sigma, compose: (m, s, e) => clamp(0, 1)(m + s * e), min: 0, max: 1 };
+    return { kind, noiseType, mean, scale, noise, unit: sigma, compose: (m, s, e) => clamp(0, 1)(m + s * e), min: 0, max: 1, samples };
   }
   if (kind === 'drift') {
     const level = rng.logUniform(0.002, 0.05);
@@ -275,13 +279,17 @@ export function cleanSeries(kind: SeriesKind, cal: Calendar, rng: Rng): Clean {
   let compose: Clean['compose'] = additive;
   let min = -Infinity;
   let max = Infinity;
+  let quantum: number | undefined;
   if (kind === 'std') {
     compose = (m, s, e) => Math.max(0, m + s * e);
     min = 0;
   } else if (kind === 'quantile') {
     // Quantiles of integer or binned features move in steps: near-constant with flips.
     const q = rng.chance(0.5) ? shape.sigma * rng.logUniform(0.3, 3) : 0;
-    if (q > 0) compose = (m, s, e) => Math.round((m + s * e) / q) * q;
+    if (q > 0) {
+      compose = (m, s, e) => Math.round((m + s * e) / q) * q;
+      quantum = q;
+    }
   } else if (kind === 'metric') {
     compose = (m, s, e) => clamp(0, 1)(m + s * e);
     min = 0;
@@ -290,5 +298,5 @@ export function cleanSeries(kind: SeriesKind, cal: Calendar, rng: Rng): Clean {
     compose = (m, s, e) => Math.max(1, Math.round(m + s * e));
     min = 1;
   }
-  return { kind, noiseType, mean, scale, noise, unit: shape.sigma, compose, min, max };
+  return { kind, noiseType, mean, scale, noise, unit: shape.sigma, compose, min, max, step: quantum };
 }
