@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { fileWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
-import { createRng } from '../operator/src/stats/rng.js';
+import { xorshift32 as createRng } from '../operator/src/random.js';
 
 export const NUMERIC = 100;
 const CATEGORIES: string[][] = [

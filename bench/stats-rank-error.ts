@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { QuantileSketch } from '../operator/src/stats/kll.js';
 import { QUANTILES } from '../operator/src/stats/names.js';
-import { createRng } from '../operator/src/stats/rng.js';
+import { xorshift32 as createRng } from '../operator/src/random.js';
 
 const { values } = parseArgs({ options: { n: { type: 'string' }, seeds: { type: 'string' } } });
 const n = Number(values.n ?? 1_000_000);

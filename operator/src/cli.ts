@@ -8,7 +8,10 @@
  * A command returns 0 or 1 itself; anything it throws exits 2. `job` is the one exception: the
  * CronJob counts a non-zero exit as a failed Job and retries it, so an anomalous run exits 0.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describeError, AlertigerError } from './errors.js';
+import { packageRoot } from './paths.js';
 
 /** The exit codes of every command. */
 export const EXIT_OK = 0;
@@ -73,7 +76,7 @@ export function helpText(): string {
     'Usage:',
     ...lines,
     '',
-    'Run `alertiger COMMAND --help` for the options of one command.',
+    'Run `alertiger COMMAND --help` for the options of one command, `alertiger --version` for the version.',
     '',
     'Exit status: 0 healthy (or not enough history), 1 anomalous, 2 failed or bad input',
     '(an invalid monitor, a missing file, bad arguments, a run that failed). `alertiger job`',
@@ -81,8 +84,18 @@ export function helpText(): string {
   ].join('\n');
 }
 
+/** The package's version, from its package.json. */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    process.stdout.write(`alertiger ${version()}\n`);
+    return EXIT_OK;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(helpText() + '\n');
     return name === undefined ? EXIT_FAILED : EXIT_OK;

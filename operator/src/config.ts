@@ -1,6 +1,7 @@
 /**
- * Configuration of the `operator` and `job` commands: the ONLY module that reads environment
- * variables. Every setting has a flag and an environment variable of the same name
+ * Configuration of the `operator` and `job` commands: the one module that reads their settings
+ * from the environment (the only other variables read anywhere are ALERTIGER_LOG_LEVEL, in log.ts
+ * and the local commands, and ALERTIGER_TF_BACKEND, in detector/backend.ts). Every setting has a flag and an environment variable of the same name
  * (`--influx-url` and `ALERTIGER_INFLUX_URL`); a flag wins over the environment. `loadConfig`
  * is pure: it is handed argv and env, validates everything at once, and throws one
  * `InvalidConfig` error that names each variable and flag at fault.
@@ -181,8 +182,12 @@ export const JOB_ENV = {
 /** The keys of a credentials Secret that are copied and read. */
 export const CREDENTIAL_KEYS = ['username', 'password', 'token'] as const;
 
+/** The settings a job reads (the others are the operator's); `job --help` lists only these. */
+const JOB_SETTINGS: readonly (keyof Settings)[] = ['kubeconfig', 'influxUrl', 'influxDatabase', 'alertmanagerUrl', 'reportUrl'];
+
 export function helpFor(mode: Mode): string {
-  return Object.values(SETTINGS as Record<string, Setting<unknown>>)
+  const names = mode === 'job' ? JOB_SETTINGS : Object.keys(SETTINGS) as (keyof Settings)[];
+  return names.map((name) => SETTINGS[name] as Setting<unknown>)
     .map((s) => `  --${s.flag.padEnd(24)} ${s.env.padEnd(34)} ${s.help}${s.required?.includes(mode) ? ' (required)' : ''}`)
     .join('\n');
 }

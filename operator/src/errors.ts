@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   BackendUnavailable: 'the TensorFlow.js backend asked for cannot start',
   // The inference log.
   SourceNotFound: 'the inference log does not exist',
+  SourcePermissionDenied: 'the inference log exists but this process may not read it',
   SourceInvalid: 'the inference log cannot be parsed or queried as configured',
   SourceUnavailable: 'the inference log cannot be reached (network, server)',
   TimestampFieldMissing: 'no row of the log has the timestamp field',

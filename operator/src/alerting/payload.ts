@@ -3,7 +3,8 @@
  * same monitor and options give the same alerts, so the job (after a run) and the operator (its
  * periodic re-send) post identical labels and Alertmanager dedupes them instead of paging twice.
  */
-import type { AnomalyStatus, ModelMonitor } from '../api/types.js';
+import { granularityMs, HOUR_MS } from '../api/granularity.js';
+import type { AnomalyStatus, Granularity, ModelMonitor } from '../api/types.js';
 import { OPERATOR_ALERT_LABELS } from '../api/validate.js';
 
 /** The body Alertmanager's `POST /api/v2/alerts` takes, one element per alert. */
@@ -150,6 +151,22 @@ function membersLine(anomaly: AnomalyStatus): string {
 
 function percent(share: number): string {
   return `${fmt(Math.round(share * 1000) / 10)}%`;
+}
+
+/** The Alertmanager a monitor's alerts go to (its own, else the configured one), or undefined when none is. */
+export function alertTarget(monitor: ModelMonitor, fallback: string | undefined): string | undefined {
+  const own = monitor.spec.alerting?.alertmanagerURL;
+  if (own !== undefined && own !== '') return own;
+  return fallback !== undefined && fallback !== '' ? fallback : undefined;
+}
+
+/**
+ * How long a run's firing alert lives without another send: past the next scheduled run (two
+ * windows and an hour), so a live anomaly does not lapse between runs; the operator's re-send
+ * never sets a shorter one (Alertmanager keeps the latest endsAt).
+ */
+export function runAlertLifetime(granularity: Granularity): number {
+  return 2 * granularityMs(granularity) + HOUR_MS;
 }
 
 /** The report page of a monitor under the operator's report base URL (the server serves it there). */

@@ -1,8 +1,10 @@
 /**
  * The defaults of a ModelMonitor spec: the same values the CRD's schema defaults (test/unit/api
  * checks they agree), plus the ones only the operator applies (the schedule and the label
- * horizon follow the granularity; the score threshold). `withDefaults` gives the operator and
- * the job a spec with no optional knob left, so nothing downstream repeats a default.
+ * horizon follow the granularity; the score threshold). `withDefaults` gives the operator's
+ * decide and the job's run a spec with no optional knob left. Code that reads a cached spec
+ * without defaulting it (the re-send's alert lifetime, the report page, `alertiger run`'s
+ * window) takes the value from DEFAULTS, never from a literal of its own.
  */
 import { defaultSchedule } from './cron.js';
 import { SENSITIVITY_THRESHOLDS, thresholdFor } from './sensitivity.js';
@@ -28,6 +30,15 @@ export const DEFAULTS = {
     combine: 'And' as const,
   },
 } as const;
+
+/** The spellings of `combine` the resource and the CLI accept (the CLI ignores case altogether). */
+export const COMBINE_SPELLINGS = ['And', 'Or', 'and', 'or'];
+
+/** `And` or `Or` from any spelling of either word; undefined for anything else. */
+export function combineOf(text: string | undefined): 'And' | 'Or' | undefined {
+  const word = text?.toLowerCase();
+  return word === 'and' ? 'And' : word === 'or' ? 'Or' : undefined;
+}
 
 export interface DefaultedDetection {
   /** A word, or the stage-2 threshold in (0, 1) (a numeric string is converted). */
@@ -106,7 +117,7 @@ export function withDefaults(spec: ModelMonitorSpec): DefaultedSpec {
       },
       maxConcurrentFraction: d.maxConcurrentFraction ?? DEFAULTS.detection.maxConcurrentFraction,
       minTrafficRatio: d.minTrafficRatio ?? DEFAULTS.detection.minTrafficRatio,
-      combine: d.combine ?? DEFAULTS.detection.combine,
+      combine: combineOf(d.combine) ?? DEFAULTS.detection.combine,
     },
     alerting: defaultAlerting(spec.alerting),
     mode: spec.mode ?? DEFAULTS.mode,

@@ -83,8 +83,8 @@ export interface Detection {
   duration?: { window: number; min: number };
   maxConcurrentFraction?: number;
   minTrafficRatio?: number;
-  /** How severity and duration combine; AND by default (docs/design.md §6). */
-  combine?: 'And' | 'Or';
+  /** How severity and duration combine; AND by default (docs/design.md §6). Either case, as the CLI's `--combine`. */
+  combine?: 'And' | 'Or' | 'and' | 'or';
 }
 
 export interface Alerting {

@@ -8,7 +8,7 @@
  */
 import { parseCron } from './cron.js';
 import { Checker, type FieldError } from './check.js';
-import { DEFAULTS } from './defaults.js';
+import { COMBINE_SPELLINGS, DEFAULTS } from './defaults.js';
 import { compileGlob, hasGlobChars } from './glob.js';
 import { API_VERSION, KIND } from './types.js';
 
@@ -216,7 +216,7 @@ function checkDetection(c: Checker, value: unknown): void {
   }
   c.number('spec.detection.maxConcurrentFraction', d.maxConcurrentFraction, { min: 0, max: 1 });
   c.number('spec.detection.minTrafficRatio', d.minTrafficRatio, { min: 0, max: 1 });
-  c.string('spec.detection.combine', d.combine, { enum: ['And', 'Or'] });
+  c.string('spec.detection.combine', d.combine, { enum: COMBINE_SPELLINGS });
 }
 
 function checkSensitivity(c: Checker, value: unknown): void {

@@ -19,6 +19,7 @@ import { loadDetector, type Detector, type SeriesScores } from '../detector/dete
 import { inferGranularity, regularize } from '../detector/series.js';
 import { SPECS, isGranularity } from '../detector/spec.js';
 import { filterSeries, type Combine } from '../postprocess/filters.js';
+import { combineOf } from '../api/defaults.js';
 import { thresholdFor } from '../api/sensitivity.js';
 
 const USAGE = `Usage: alertiger detect --input FILE [--input FILE...] [options]
@@ -29,11 +30,12 @@ Options:
   --input FILE          a CSV series (repeatable, or several files after one --input)
   --output PATH         output file (one input) or directory (several inputs); default stdout
   --granularity G       1d or 1h; inferred from the timestamps when absent
-  --model DIR           detector directory (default: the pretrained model shipped in models/)
+  --detector DIR        detector directory, as in run and demo (default: the pretrained model
+                        shipped in models/); --model DIR is the same
   --sensitivity S       low, medium (default), high, or a stage-2 threshold in (0, 1)
   --min-severity X      severity filter (default 1.0)
   --duration W/M        duration filter: M anomalous points in some window of W (default 3/2)
-  --combine and|or      how severity and duration combine (default and)
+  --combine And|Or      how severity and duration combine, either case as in YAML (default And)
   --raw                 write the detector's raw decision (no filters) in the anomaly column
 
 Exit status: 0 no point flagged, 1 some scored point flagged (anomaly 1), 2 a file failed or
@@ -59,6 +61,7 @@ function parseOptions(args: string[]): Options | undefined {
       input: { type: 'string', multiple: true, short: 'i' },
       output: { type: 'string', short: 'o' },
       granularity: { type: 'string' },
+      detector: { type: 'string' },
       model: { type: 'string' },
       sensitivity: { type: 'string' },
       'min-severity': { type: 'string' },
@@ -78,17 +81,17 @@ function parseOptions(args: string[]): Options | undefined {
   if (!(minSeverity >= 0)) throw new AlertigerError('InvalidArguments', `--min-severity must be a number >= 0`);
   const d = /^(\d+)\/(\d+)$/.exec(values.duration ?? '3/2');
   if (d === null) throw new AlertigerError('InvalidArguments', `--duration must look like W/M, e.g. 3/2`);
-  const combine = (values.combine ?? 'and').toLowerCase();
-  if (combine !== 'and' && combine !== 'or') throw new AlertigerError('InvalidArguments', `--combine must be and or or`);
+  const combine = combineOf(values.combine ?? 'and');
+  if (combine === undefined) throw new AlertigerError('InvalidArguments', `--combine must be And or Or (either case)`);
   return {
     inputs,
     output: values.output,
     granularity: values.granularity as Granularity | undefined,
-    model: values.model,
+    model: values.detector ?? values.model,
     threshold: thresholdFor(values.sensitivity),
     minSeverity,
     duration: { window: Number(d[1]), min: Number(d[2]) },
-    combine: combine === 'and' ? 'And' : 'Or',
+    combine,
     raw: values.raw ?? false,
   };
 }
@@ -96,7 +99,7 @@ function parseOptions(args: string[]): Options | undefined {
 const num = (x: number): string => String(Number(x.toPrecision(6)));
 
 /** The output CSV of one scored series; rows echo the input's timestamp and value cells. */
-export function formatScores(parsed: ParsedSeries, start: number, stepMs: number, source: Int32Array, scores: SeriesScores, anomaly: ArrayLike<number>): string {
+function formatScores(parsed: ParsedSeries, start: number, stepMs: number, source: Int32Array, scores: SeriesScores, anomaly: ArrayLike<number>): string {
   const out = ['timestamp,value,baseline,lower,upper,score,anomaly'];
   for (let k = 0; k < scores.timestamps.length; k++) {
     const row = source[Math.round((scores.timestamps[k] - start) / stepMs)];

@@ -27,7 +27,8 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write('Usage: alertiger job --monitor NAMESPACE/NAME [--now ISO] [--detector DIR] [options]\n\n' +
       'One monitoring run of a ModelMonitor, as its CronJob calls it. Each option is a flag or the environment variable beside it:\n' +
       `${helpFor('job')}\n  --now ISO, ALERTIGER_NOW            run as at that time (replay a missed window)\n` +
-      '  --detector DIR, ALERTIGER_DETECTOR  a detector directory from alertiger train (default: the pretrained one)\n\n' +
+      '  --detector DIR, ALERTIGER_DETECTOR  a detector directory from alertiger train (default: the pretrained one)\n' +
+      '  ALERTIGER_INFLUX_USERNAME, _PASSWORD or _TOKEN (ALERTIGER_SOURCE_INFLUX_* for a source InfluxDB): credentials, set by the CronJob from Secrets\n\n' +
       'Exit status: 0 the run succeeded, healthy or anomalous; 2 the run failed, the spec is invalid or\n' +
       'bad arguments. Unlike `alertiger run`, an anomalous run exits 0: the CronJob would count a\n' +
       'non-zero exit as a failed Job and retry it; the anomalies are on the status and in the alerts.\n');

@@ -20,13 +20,13 @@ import type { WindowStatistics } from '../run/ports.js';
 import { granularityMs } from '../api/granularity.js';
 import { latestClosedEnd } from '../run/windows.js';
 import { runLocally } from '../local/local.js';
-import { formatAnomalies, formatCoverage, formatGetMonitors } from '../local/print.js';
+import { formatAnomalies, formatCoverage, formatGetMonitors, stderrProgress } from '../local/print.js';
 import { formatEpisodes, replay } from '../local/replay.js';
 import { sourceStatistics } from '../run/statistics.js';
 import { embeddedStore } from '../store/embedded.js';
-import { withDefaults } from '../api/defaults.js';
+import { DEFAULTS, withDefaults } from '../api/defaults.js';
 
-const USAGE = `Usage: alertiger run -f monitor.yaml [--data PATH] [--format jsonl|csv|parquet] [--store DIR] [--now ISO] [--report FILE]
+const USAGE = `Usage: alertiger run -f monitor.yaml [--data PATH] [--format jsonl|csv|parquet] [--store DIR] [--now ISO] [--report FILE] [--json]
        alertiger run -f monitor.yaml [--data PATH] --replay [--from ISO] [--to ISO] [--store DIR] [--report FILE]
 
   -f, --file     the ModelMonitor (YAML or JSON)
@@ -36,6 +36,8 @@ const USAGE = `Usage: alertiger run -f monitor.yaml [--data PATH] [--format json
   --now          the run's time (default: now, or the end of the log's newest window when the log is older)
   --report       where to write the report page (default: STORE/report-NAMESPACE-NAME.html)
   --detector     a detector directory from alertiger train (default: the pretrained one)
+  --json         print the run's status (the ModelMonitor's status as the job would write it)
+                 as one JSON object instead of the tables
 
 Backfill and replay:
   --replay       evaluate every window of the log in one pass: the log is read once, then the
@@ -63,6 +65,7 @@ export async function run(args: string[]): Promise<number> {
       report: { type: 'string' },
       detector: { type: 'string' },
       replay: { type: 'boolean' },
+      json: { type: 'boolean' },
       from: { type: 'string' },
       to: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -77,6 +80,7 @@ export async function run(args: string[]): Promise<number> {
   if (values.replay !== true && (values.from !== undefined || values.to !== undefined)) {
     throw new AlertigerError('InvalidArguments', '--from and --to need --replay (one run takes --now)');
   }
+  if (values.replay === true && values.json === true) throw new AlertigerError('InvalidArguments', '--json is for one run, not --replay');
   if (values.replay === true && values.now !== undefined) {
     throw new AlertigerError('InvalidArguments', '--now is for one run; a replay takes --from and --to');
   }
@@ -90,7 +94,7 @@ export async function run(args: string[]): Promise<number> {
   const storeDir = resolve(values.store ?? '.alertiger');
   const reportPath = resolve(values.report ?? `${storeDir}/report-${monitor.metadata.namespace}-${monitor.metadata.name}.html`);
   const timestamp = monitor.spec.schema?.timestamp ?? 'ts';
-  const open = (): Promise<RowSource> => openFileSource({ path: file.path, format: file.format }, { timestamp });
+  const open = (): Promise<RowSource> => openFileSource({ path: file.path, format: file.format }, { timestamp, onProgress: stderrProgress('run') });
   // Opening resolves the path or glob, so a missing log is refused here, before any run is recorded.
   await open();
   // Without --to a replay ends with the log (an old log's last window, not today's): as a single
@@ -107,6 +111,12 @@ export async function run(args: string[]): Promise<number> {
   try {
     const { monitor: updated, result, created } = await runLocally(monitor, { storeDir, detector, now, logger, open, reportPath });
     const status = updated.status!;
+    if (values.json === true) {
+      const name = `${updated.metadata.namespace}/${updated.metadata.name}`;
+      const error = result.error === undefined ? {} : { error: describeError(result.error) };
+      process.stdout.write(JSON.stringify({ monitor: name, status, storedWindows: result.stored.length, durationMs: result.durationMs, report: reportPath, ...error }) + '\n');
+      return exitCode(status.health);
+    }
     const out = [
       formatGetMonitors([{ monitor: updated, status, created }], new Date(now.getTime() + result.durationMs)),
       '',
@@ -171,7 +181,8 @@ async function replayCommand(monitor: ModelMonitor, args: ReplayArgs): Promise<n
       statistics: (now) => sourceStatistics({
         spec,
         references: store,
-        now: () => now,
+        // Rows after --to are beyond the replay, not from the future: only the wall clock says so.
+        now: () => new Date(Math.max(now.getTime(), Date.now())),
         // Counts the reads of the log, and the rows before the replay's first window.
         open: async (from) => {
           reads++;
@@ -267,7 +278,7 @@ async function defaultNow(open: () => Promise<RowSource>, monitor: ModelMonitor)
   // Rows dated after the wall clock are future rows (counted by the run), not the log's end.
   const { newest } = await newestRowTime(await open(), wall.getTime());
   if (newest === undefined) return wall;
-  const granularity = monitor.spec.granularity ?? '1d';
+  const granularity = monitor.spec.granularity ?? DEFAULTS.granularity;
   const end = latestClosedEnd(granularity, new Date(newest)).getTime() + granularityMs(granularity);
   return end < wall.getTime() ? new Date(end) : wall;
 }

@@ -17,9 +17,12 @@ import { openFileSource, type RowSource } from '../sources/index.js';
 import { StatsAccumulator, type StatsOptions } from '../stats/accumulator.js';
 import { parseReference, type Reference } from '../stats/reference.js';
 import { buildReference, qualityOutput, windowResult, type WindowResult } from '../stats/result.js';
-import { WindowedAccumulator, type Granularity } from '../stats/windowing.js';
-import { missingColumns, namedColumns, type NamedColumn } from '../stats/quality.js';
+import type { Granularity } from '../api/types.js';
+import { WindowedAccumulator } from '../stats/windowing.js';
+import { dataStatistics, missingColumns, namedColumns, type NamedColumn } from '../stats/quality.js';
 import { formatDataQuality } from '../run/quality.js';
+import { fmt } from '../alerting/payload.js';
+import { stderrProgress, table } from '../local/print.js';
 
 const USAGE = `Usage: alertiger stats --data FILE [options]
 
@@ -39,6 +42,7 @@ Options:
   --reference FILE       a reference summary: adds drift and unseen_share
   --save-reference FILE  writes this file's reference summary, for later --reference
   --granularity G        1d | 1h: one JSON object per window, by the timestamp field
+  --pretty               a readable table per window (subject, statistic, value) instead of JSON
 
 Exit status: 0, or 2 on bad input (a missing file, bad options, no timestamp field).
 `;
@@ -59,6 +63,7 @@ export async function run(args: string[]): Promise<number> {
       reference: { type: 'string' },
       'save-reference': { type: 'string' },
       granularity: { type: 'string' },
+      pretty: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -81,24 +86,31 @@ export async function run(args: string[]): Promise<number> {
     task,
   };
   const reference = values.reference === undefined ? undefined : await loadReference(values.reference);
-  const source = await openFileSource({ path: values.data, format }, granularity === undefined ? {} : { timestamp: options.timestamp });
+  const progress = { onProgress: stderrProgress('stats') };
+  const source = await openFileSource({ path: values.data, format }, granularity === undefined ? progress : { ...progress, timestamp: options.timestamp });
   // The columns named on the command line (the defaults score and label are not checked).
   const named = asFlags(namedColumns({ score: values.score, label: values.label, categorical: options.categorical }));
+  const print = values.pretty === true ? printTable : printJson;
   if (granularity !== undefined) {
-    return runWindowed(source, options, granularity, reference, [...named, ...asFlags(namedColumns({ timestamp: values.timestamp }))]);
+    return runWindowed(source, { ...options, granularity }, { reference, named: [...named, ...asFlags(namedColumns({ timestamp: values.timestamp }))], print });
   }
 
   const acc = new StatsAccumulator(options);
   for await (const batch of source) acc.addBatch(batch);
   const summary = acc.finish();
   if (values['save-reference'] !== undefined) await writeFile(values['save-reference'], JSON.stringify(buildReference(summary)) + '\n');
-  const result = windowResult(summary, { reference, task, missingColumns: missingColumns(named, summary.quality.fieldsSeen) });
-  print(result);
+  print(windowResult(summary, { reference, task, missingColumns: missingColumns(named, summary.quality.fieldsSeen) }));
   return 0;
 }
 
-async function runWindowed(source: RowSource, options: StatsOptions, granularity: Granularity, reference: Reference | undefined, named: NamedColumn[]): Promise<number> {
-  const acc = new WindowedAccumulator({ ...options, granularity, now: Date.now(), named });
+interface WindowedOutput {
+  reference: Reference | undefined;
+  named: NamedColumn[];
+  print: (result: WindowResult) => void;
+}
+
+async function runWindowed(source: RowSource, options: StatsOptions & { granularity: Granularity }, { reference, named, print }: WindowedOutput): Promise<number> {
+  const acc = new WindowedAccumulator({ ...options, now: Date.now(), named });
   for await (const batch of source) acc.addBatch(batch);
   const windows = acc.finish();
   windows.forEach(({ windowStart, summary }, i) => {
@@ -111,8 +123,23 @@ async function runWindowed(source: RowSource, options: StatsOptions, granularity
 }
 
 /** One result on stdout (its quality as the data statistics and details), problems on stderr. */
-function print(result: WindowResult): void {
+function printJson(result: WindowResult): void {
   process.stdout.write(JSON.stringify({ ...result, quality: qualityOutput(result.quality) }) + '\n');
+  warnProblems(result);
+}
+
+/** One result as a table, one line per statistic of each subject (`--pretty`). */
+function printTable(result: WindowResult): void {
+  const title = `${result.windowStart !== undefined ? `window ${result.windowStart}: ` : ''}${result.rows} rows, ${result.corrupt} corrupt`;
+  const subjects: Array<[string, Record<string, number | null>]> = [
+    ...Object.entries(result.features), ['score', result.score], ['label', result.label], ['data', dataStatistics(result.quality)],
+  ];
+  const rows = subjects.flatMap(([subject, stats]) => Object.entries(stats).map(([name, v]) => [subject, name, v === null ? '-' : fmt(v)]));
+  process.stdout.write(`${title}\n${table([['SUBJECT', 'STATISTIC', 'VALUE'], ...rows])}\n\n`);
+  warnProblems(result);
+}
+
+function warnProblems(result: WindowResult): void {
   warnCorrupt(result.corrupt, result.corruptLines);
   // The corrupt lines are listed above already: no examples again.
   const lines = formatDataQuality([result.quality], 0);

@@ -6,8 +6,9 @@
  * The payloads come from operator/src/alerting, the same builder the job uses, so labels match
  * and Alertmanager dedupes instead of paging twice.
  */
+import { DEFAULTS } from '../api/defaults.js';
 import type { Granularity, ModelMonitor } from '../api/types.js';
-import { alertsForStatus, postAlerts, type PostableAlert } from '../alerting/index.js';
+import { alertsForStatus, alertTarget, monitorReportUrl, postAlerts, runAlertLifetime, type PostableAlert } from '../alerting/index.js';
 import type { Logger } from '../log.js';
 
 export interface AlertHooks {
@@ -16,11 +17,6 @@ export interface AlertHooks {
   /** Resolves every open alert of a deleted monitor. */
   resolve(monitor: ModelMonitor, now: Date): Promise<void>;
 }
-
-export const noAlertHooks: AlertHooks = {
-  resend: async () => undefined,
-  resolve: async () => undefined,
-};
 
 export interface AlertmanagerHookOptions {
   /** The operator's Alertmanager; a monitor's spec.alerting.alertmanagerURL overrides it. */
@@ -31,28 +27,14 @@ export interface AlertmanagerHookOptions {
   post?: typeof postAlerts;
 }
 
-/** The report page of a monitor, as the job links it. */
-export function reportLink(reportUrl: string | undefined, monitor: ModelMonitor): string | undefined {
-  if (reportUrl === undefined) return undefined;
-  return `${reportUrl.replace(/\/+$/, '')}/monitors/${monitor.metadata.namespace}/${monitor.metadata.name}`;
-}
-
-const STEP_MS: Readonly<Record<Granularity, number>> = { '1d': 86_400_000, '1h': 3_600_000 };
-
 /**
  * How long a re-sent alert lives without another re-send: at least three intervals (one missed
  * re-send, a leader change, does not resolve a live anomaly), and never shorter than the run
  * itself sets (two windows and an hour, operator/src/run): Alertmanager keeps the latest endsAt,
  * so a shorter one here would let a live anomaly lapse whenever the operator is down.
  */
-export function resendLifetime(resendIntervalMs: number, granularity: Granularity = '1d'): number {
-  return Math.max(3 * resendIntervalMs, 2 * STEP_MS[granularity] + 3_600_000);
-}
-
-/** The Alertmanager a monitor's alerts go to, or undefined when none is configured. */
-export function alertTarget(monitor: ModelMonitor, fallback: string | undefined): string | undefined {
-  const own = monitor.spec.alerting?.alertmanagerURL;
-  return own !== undefined && own !== '' ? own : fallback;
+export function resendLifetime(resendIntervalMs: number, granularity: Granularity = DEFAULTS.granularity): number {
+  return Math.max(3 * resendIntervalMs, runAlertLifetime(granularity));
 }
 
 /** Groups alerts by Alertmanager, one post per target. */
@@ -61,8 +43,8 @@ export function resendBatches(monitors: readonly ModelMonitor[], options: Omit<A
   for (const monitor of monitors) {
     const target = alertTarget(monitor, options.alertmanagerUrl);
     if (target === undefined || monitor.metadata.deletionTimestamp !== undefined) continue;
-    const endsAfterMs = resendLifetime(options.resendIntervalMs, monitor.spec.granularity ?? '1d');
-    const alerts = alertsForStatus(monitor, { now, endsAfterMs, reportUrl: reportLink(options.reportUrl, monitor) });
+    const endsAfterMs = resendLifetime(options.resendIntervalMs, monitor.spec.granularity ?? DEFAULTS.granularity);
+    const alerts = alertsForStatus(monitor, { now, endsAfterMs, reportUrl: monitorReportUrl(options.reportUrl, monitor) });
     if (alerts.length === 0) continue;
     batches.set(target, [...(batches.get(target) ?? []), ...alerts]);
   }
@@ -89,7 +71,7 @@ export function alertmanagerHooks(options: AlertmanagerHookOptions): AlertHooks 
     async resolve(monitor, now) {
       const target = alertTarget(monitor, options.alertmanagerUrl);
       if (target === undefined) return;
-      const open = alertsForStatus(monitor, { now, endsAfterMs: 0, reportUrl: reportLink(options.reportUrl, monitor) });
+      const open = alertsForStatus(monitor, { now, endsAfterMs: 0, reportUrl: monitorReportUrl(options.reportUrl, monitor) });
       if (open.length === 0) return;
       await post(target, open.map((a) => ({ ...a, endsAt: now.toISOString() })));
       options.log.info('Resolved the alerts of a deleted monitor', { monitor: `${monitor.metadata.namespace}/${monitor.metadata.name}`, alerts: open.length });

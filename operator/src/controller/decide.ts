@@ -43,7 +43,7 @@ export interface LiveChild {
 }
 
 /** True when the live child matches the built one: same input, and nobody edited it since. */
-export function childInSync(live: LiveChild | undefined, desired: KubeObject): boolean {
+function childInSync(live: LiveChild | undefined, desired: KubeObject): boolean {
   if (live === undefined || live.hash !== hashOf(desired)) return false;
   return live.fingerprint === undefined || live.fingerprint === fingerprint(desired);
 }
@@ -71,35 +71,69 @@ export interface Plan {
   message?: string;
 }
 
+/** What every check sees: the observation, the context, and what is derived from them once. */
+interface Pass {
+  observed: Observed;
+  ctx: DecideContext;
+  monitor: ModelMonitor;
+  generation: number;
+  /** Events the job's status calls for, raised whatever else happens. */
+  runEvents: EventSpec[];
+  /** The CronJob's name when one exists (a failing monitor's status still names it). */
+  liveCronJob: string | undefined;
+}
+
+/** One check: a plan when it applies, undefined to hand over to the next. */
+type Check = (pass: Pass) => Plan | undefined;
+
+/** Garbage collection removes the children; a status write now would only race the deletion. */
+const beingDeleted: Check = ({ monitor }) =>
+  monitor.metadata.deletionTimestamp !== undefined ? { outcome: 'deleting', applies: [], events: [] } : undefined;
+
+/** An invalid spec builds nothing; Ready=False says why, once per generation and message. */
+const invalidSpec: Check = (pass) => {
+  const errors = validateSpec(pass.monitor.spec);
+  if (errors.length === 0) return undefined;
+  const message = `Invalid spec: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`;
+  const event: EventSpec = { type: 'Warning', reason: EVENT_REASONS.invalidSpec, message, key: `${pass.generation}:${message}` };
+  return { outcome: 'invalid', applies: [], ...notReady(pass, REASONS.invalidSpec, message), events: [event, ...pass.runEvents], message };
+};
+
+/** Without the credentials the job would fail: nothing is applied, and the pass is retried. */
+const credentialsUnavailable: Check = (pass) => {
+  const credentials = pass.observed.credentials;
+  if (credentials.state !== 'unavailable') return undefined;
+  return { outcome: 'blocked', applies: [], ...notReady(pass, REASONS.credentialsUnavailable, credentials.message), events: pass.runEvents, message: credentials.message };
+};
+
+/** The checks in order; the first that applies decides. A monitor that passes them all is synced. */
+const CHECKS: readonly Check[] = [beingDeleted, invalidSpec, credentialsUnavailable];
+
 export function decide(observed: Observed, ctx: DecideContext): Plan {
   const monitor = observed.monitor;
   if (monitor === undefined) return { outcome: 'deleted', applies: [], events: [] };
-  // Garbage collection removes the children; a status write now would only race the deletion.
-  if (monitor.metadata.deletionTimestamp !== undefined) return { outcome: 'deleting', applies: [], events: [] };
-
-  const generation = monitor.metadata.generation ?? 0;
-  const runEvents = statusEvents(monitor, ctx);
-  const liveCronJob = observed.children.CronJob !== undefined ? childName(monitor.metadata.name) : undefined;
-
-  const errors = validateSpec(monitor.spec);
-  if (errors.length > 0) {
-    const message = `Invalid spec: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`;
-    const desired = withCronJob({ observedGeneration: generation, ready: { status: 'False', reason: REASONS.invalidSpec, message, observedGeneration: generation } }, liveCronJob);
-    return {
-      outcome: 'invalid',
-      applies: [],
-      ...statusWrite(monitor, observed, desired, ctx.now),
-      events: [{ type: 'Warning', reason: EVENT_REASONS.invalidSpec, message, key: `${generation}:${message}` }, ...runEvents],
-      message,
-    };
+  const pass: Pass = {
+    observed, ctx, monitor,
+    generation: monitor.metadata.generation ?? 0,
+    runEvents: statusEvents(monitor, ctx),
+    liveCronJob: observed.children.CronJob !== undefined ? childName(monitor.metadata.name) : undefined,
+  };
+  for (const check of CHECKS) {
+    const plan = check(pass);
+    if (plan !== undefined) return plan;
   }
+  return synced(pass);
+}
 
-  if (observed.credentials.state === 'unavailable') {
-    const message = observed.credentials.message;
-    const desired = withCronJob({ observedGeneration: generation, ready: { status: 'False', reason: REASONS.credentialsUnavailable, message, observedGeneration: generation } }, liveCronJob);
-    return { outcome: 'blocked', applies: [], ...statusWrite(monitor, observed, desired, ctx.now), events: runEvents, message };
-  }
+/** Ready=False with this reason, keeping the CronJob's name when it exists. */
+function notReady(pass: Pass, reason: string, message: string): Pick<Plan, 'status' | 'desiredStatus'> {
+  const { generation } = pass;
+  const desired = withCronJob({ observedGeneration: generation, ready: { status: 'False', reason, message, observedGeneration: generation } }, pass.liveCronJob);
+  return statusWrite(pass.monitor, pass.observed, desired, pass.ctx.now);
+}
 
+/** Builds the children, plans the ones that differ from the live ones, and Ready=True. */
+function synced({ observed, ctx, monitor, generation, runEvents }: Pass): Plan {
   const spec = withDefaults(monitor.spec);
   const children = buildChildren({
     monitor: { name: monitor.metadata.name, namespace: monitor.metadata.namespace ?? '', uid: monitor.metadata.uid ?? '' },
@@ -142,7 +176,7 @@ function withCronJob(status: OperatorStatus, cronJobName: string | undefined): O
 }
 
 /** The status write, planned only when the operator's facts differ from the live ones. */
-export function statusWrite(monitor: ModelMonitor, observed: Observed, desired: OperatorStatus, now: Date): Pick<Plan, 'status' | 'desiredStatus'> {
+function statusWrite(monitor: ModelMonitor, observed: Observed, desired: OperatorStatus, now: Date): Pick<Plan, 'status' | 'desiredStatus'> {
   const live = observed.statusHash ?? operatorStatusHash(observedOperatorStatus(monitor.status));
   if (live === operatorStatusHash(desired)) return { desiredStatus: desired };
   return { desiredStatus: desired, status: statusApplyBody(monitor, desired, now) };

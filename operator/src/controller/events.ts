@@ -25,7 +25,7 @@ export interface EventSpec {
   key: string;
 }
 
-export const EVENT_SOURCE = 'alertiger-operator';
+const EVENT_SOURCE = 'alertiger-operator';
 
 export function eventName(monitor: ModelMonitor, spec: EventSpec): string {
   const prefix = monitor.metadata.name.slice(0, 200).replace(/[.-]+$/, '');

@@ -18,7 +18,7 @@ export class WriteMemo {
     this.entries.delete(id);
   }
 
-  /** Forgets every entry whose id ends with `/<namespace>/<name>` of the given child. */
+  /** Forgets every entry whose id the predicate accepts. */
   forgetMatching(predicate: (id: string) => boolean): void {
     for (const id of [...this.entries.keys()]) if (predicate(id)) this.entries.delete(id);
   }
@@ -37,4 +37,14 @@ export class WriteMemo {
   size(): number {
     return this.entries.size;
   }
+}
+
+/** The memo id of a child object. */
+export function childId(kind: string, namespace: string, name: string): string {
+  return `${kind}/${namespace}/${name}`;
+}
+
+/** The memo id of a monitor's operator status. */
+export function statusId(key: string): string {
+  return `status/${key}`;
 }

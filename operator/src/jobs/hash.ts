@@ -3,6 +3,10 @@
  * operator owns carries the hash of its own built content, so "does the live object match what
  * we would write?" is one string compare against the informer cache, not a diff of defaulted
  * fields. Builders are deterministic, so the same input always gives the same hash.
+ *
+ * The key says `input-hash` although the hash is of the built object (its output): a pure
+ * builder's output changes exactly when its input does, and renaming the key would make every
+ * live object look out of date and be rewritten once on upgrade.
  */
 import { createHash } from 'node:crypto';
 

@@ -30,11 +30,10 @@ export function codeForStatus(status: number): ErrorCode {
   }
 }
 
-export function statusOf(err: unknown): number | undefined {
+function statusOf(err: unknown): number | undefined {
   return err instanceof KubeApiError ? err.status : undefined;
 }
 
-export const isNotFound = (err: unknown): boolean => statusOf(err) === 404;
 export const isConflict = (err: unknown): boolean => statusOf(err) === 409;
 
 /** Conflicts, throttling and server or network trouble may pass; the rest will not. */

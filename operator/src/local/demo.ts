@@ -15,7 +15,7 @@ import { generateInferenceLog, writeJsonl, type Incident, type InferenceRow } fr
 import type { ScoringDetector } from '../run/detect.js';
 import { runLocally } from './local.js';
 import type { RunResult } from '../run/run.js';
-import { DAY_MS } from '../run/windows.js';
+import { DAY_MS } from '../api/granularity.js';
 
 export interface DemoOptions {
   /** Working directory; emptied first. */
@@ -48,14 +48,14 @@ export interface DemoResult {
 }
 
 /** The incident: from 4 days before the end, to the end of the log. */
-export function demoIncidents(days: number): Incident[] {
+function demoIncidents(days: number): Incident[] {
   return [
     { kind: 'missing', feature: 'purchase_amount', rate: 0.4, fromDay: days - 4 },
     { kind: 'shift', feature: 'age', by: 9, fromDay: days - 4 },
   ];
 }
 
-export function demoMonitor(logPath: string): ModelMonitor {
+function demoMonitor(logPath: string): ModelMonitor {
   return {
     apiVersion: 'alertiger.io/v1alpha1',
     kind: 'ModelMonitor',

@@ -71,3 +71,18 @@ export function formatAnomalies(status: ModelMonitorStatus): string {
     ]),
   ]) + (more > 0 ? `\n(${more} more in the report)` : '') + members.map((line) => `\n${line}`).join('');
 }
+
+/**
+ * A progress line on stderr for a long read: silent for the first `afterMs` (2 s), then one line
+ * every `afterMs` naming the file and the bytes read, so a long read does not look hung.
+ */
+export function stderrProgress(command: string, afterMs = 2000, now: () => number = Date.now): (p: { file: string; bytes: number }) => void {
+  const start = now();
+  let next = start + afterMs;
+  return ({ file, bytes }) => {
+    const t = now();
+    if (t < next) return;
+    next = t + afterMs;
+    process.stderr.write(`alertiger ${command}: reading ${file}: ${(bytes / 1048576).toFixed(0)} MiB in ${((t - start) / 1000).toFixed(0)} s\n`);
+  };
+}

@@ -12,6 +12,7 @@
  */
 import { withDefaults, type DefaultedSpec } from '../api/defaults.js';
 import { cronMatches, parseCron } from '../api/cron.js';
+import { granularityMs } from '../api/granularity.js';
 import type { AnomalyStatus, ModelMonitor, ModelMonitorStatus } from '../api/types.js';
 import { anomalyKey, fmt } from '../alerting/payload.js';
 import { SPECS } from '../detector/spec.js';
@@ -25,10 +26,10 @@ import type { StatisticsPort, WindowStatistics } from '../run/ports.js';
 import { table } from './print.js';
 import type { RunResult } from '../run/run.js';
 import { dataValues, emptyWindowValues } from '../run/statistics.js';
-import { latestClosedEnd, planWindows, windowMs, type Window } from '../run/windows.js';
+import { latestClosedEnd, planWindows, type Window } from '../run/windows.js';
 
 /** Windows read when neither --from nor the store bounds the replay: ~3 years daily, ~6 months hourly. */
-export const DEFAULT_LOOKBACK_WINDOWS: Readonly<Record<'1d' | '1h', number>> = { '1d': 3 * 366, '1h': 184 * 24 };
+const DEFAULT_LOOKBACK_WINDOWS: Readonly<Record<'1d' | '1h', number>> = { '1d': 3 * 366, '1h': 184 * 24 };
 
 export interface ReplayOptions {
   /** The monitor (its status is the store's). */
@@ -188,7 +189,7 @@ interface ReplayPlan {
 }
 
 function readPlan(options: ReplayOptions, spec: DefaultedSpec, previous: ModelMonitorStatus | undefined, now: number): ReplayPlan {
-  const step = windowMs(spec.granularity);
+  const step = granularityMs(spec.granularity);
   const backfill = SPECS[spec.granularity].window + spec.detection.duration.window + spec.schema.labelDelay;
   const lastEnd = previous?.lastWindowEnd !== undefined ? Date.parse(previous.lastWindowEnd) : undefined;
   // Up to the newest window closed at --to (or now), from the earliest window any run will ask for.
@@ -227,7 +228,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
   const wallStart = wall();
   const { monitor, store } = options;
   const spec = withDefaults(monitor.spec);
-  const step = windowMs(spec.granularity);
+  const step = granularityMs(spec.granularity);
   const previous = await store.loadStatus();
   const plan = readPlan(options, spec, previous, wall());
   const notes: string[] = [];

@@ -21,7 +21,7 @@ export const CHART = {
 } as const;
 const innerWidth = CHART.width - CHART.left - CHART.right;
 const scoreTop = CHART.top + CHART.mainHeight + CHART.gap;
-export const CHART_HEIGHT = scoreTop + CHART.scoreHeight + CHART.axis;
+const CHART_HEIGHT = scoreTop + CHART.scoreHeight + CHART.axis;
 
 /** Values per point for the tooltip, in the page's JSON (x in viewBox units). */
 export interface HoverData {

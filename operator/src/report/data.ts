@@ -7,7 +7,8 @@ import type { ModelMonitor, ModelMonitorStatus } from '../api/types.js';
 import { anomalyKey, fmt } from '../alerting/payload.js';
 import type { ReportAnomaly, ReportData, ReportRun, ReportSeries } from './types.js';
 import type { DetectionPoint, StatSeries } from '../run/ports.js';
-import { windowMs } from '../run/windows.js';
+import { DEFAULTS } from '../api/defaults.js';
+import { granularityMs } from '../api/granularity.js';
 
 export interface ReportSource {
   readHistory(from: Date, to: Date): Promise<StatSeries[]>;
@@ -23,7 +24,7 @@ export interface ReportOptions {
 }
 
 export async function buildReportData(monitor: ModelMonitor, status: ModelMonitorStatus, source: ReportSource, options: ReportOptions): Promise<ReportData> {
-  const step = windowMs(monitor.spec.granularity ?? '1d');
+  const step = granularityMs(monitor.spec.granularity ?? DEFAULTS.granularity);
   const end = status.lastWindowEnd !== undefined ? new Date(status.lastWindowEnd) : options.now;
   const from = new Date(end.getTime() - (options.windows ?? 60) * step);
   const open = status.anomalies ?? [];

@@ -1,4 +1,5 @@
 /** Number, time and scale helpers for the report: deterministic (UTC, no locale) for golden tests. */
+import { DAY_MS } from '../api/granularity.js';
 import { fmt } from '../alerting/payload.js';
 
 /** Numbers as the alerts print them (4 significant digits), with a dash for a missing value. */
@@ -19,7 +20,7 @@ export function formatTime(iso: string | undefined): string {
 export function axisTimeLabels(times: readonly string[]): string[] {
   const ms = times.map((t) => Date.parse(t));
   if (ms.some((m) => !Number.isFinite(m))) return [...times];
-  const daily = ms.every((m) => m % 86_400_000 === 0);
+  const daily = ms.every((m) => m % DAY_MS === 0);
   return ms.map((m) => {
     const iso = new Date(m).toISOString();
     return daily ? iso.slice(0, 10) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;

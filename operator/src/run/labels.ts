@@ -9,9 +9,10 @@
  *   windows always have a lower label_coverage than mature ones, which is no anomaly. Label
  *   anomalies therefore lag by labelDelay windows; feature and score anomalies do not.
  */
+import { granularityMs } from '../api/granularity.js';
 import type { Granularity } from '../api/types.js';
 import type { StatCategory, StatSeries } from './ports.js';
-import { windowMs, type Window, type WindowPlan } from './windows.js';
+import { type Window, type WindowPlan } from './windows.js';
 
 /**
  * The already-stored windows inside the label horizon that this run does not compute anyway:
@@ -21,7 +22,7 @@ import { windowMs, type Window, type WindowPlan } from './windows.js';
 export function relabelWindows(plan: WindowPlan, lastWindowEnd: string | undefined, granularity: Granularity, labelDelay: number): Window[] {
   const last = lastWindowEnd !== undefined ? Date.parse(lastWindowEnd) : NaN;
   if (plan.firstRun || Number.isNaN(last) || labelDelay <= 0) return [];
-  const w = windowMs(granularity);
+  const w = granularityMs(granularity);
   // A lastWindowEnd off the grid (the granularity changed) counts from the grid below it.
   const aligned = Math.floor(last / w) * w;
   const to = Math.min(aligned, plan.windows[0].start.getTime());
@@ -52,7 +53,7 @@ export interface ScoringRangeInput {
  * newest mature one, labelDelay windows earlier, over as many windows.
  */
 export function scoringRanges(input: ScoringRangeInput): Record<StatCategory, ScoringRange> {
-  const w = windowMs(input.granularity);
+  const w = granularityMs(input.granularity);
   const range = (lagWindows: number): ScoringRange => {
     const end = input.latestEnd - lagWindows * w;
     return { scoreFrom: end - input.scored * w, latestStart: end - w };

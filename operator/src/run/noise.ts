@@ -101,7 +101,7 @@ function windowRows(category: StatSeries['category'], statistic: string, lookup:
 }
 
 /** The sampling sd of one value of `statistic` over n rows; NaN when it cannot be told. */
-export function samplingSd(statistic: string, value: number, n: number, lookup: Lookup, time: number): number {
+function samplingSd(statistic: string, value: number, n: number, lookup: Lookup, time: number): number {
   if (!Number.isFinite(value)) return NaN;
   if (COUNTS.has(statistic) || statistic === 'distinct_count') {
     return Math.max(Math.sqrt(Math.max(value, 1)), statistic === 'distinct_count' ? 0.01 * value : 0);
@@ -157,7 +157,7 @@ const LADDER: Array<[string, number]> = [['min', 0], ['p1', 0.01], ['p5', 0.05],
  * Half the spread of the window's quantile function over [q - delta, q + delta], read by linear
  * interpolation along its stored ladder: a sample quantile's error in rank, turned into units.
  */
-export function ladderSd(lookup: Lookup, time: number, q: number, delta: number): number {
+function ladderSd(lookup: Lookup, time: number, q: number, delta: number): number {
   const points = LADDER.map(([name, level]) => [level, lookup(name, time)] as const).filter(([, v]) => Number.isFinite(v));
   if (points.length < 2) return NaN;
   const at = (level: number): number => {

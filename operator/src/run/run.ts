@@ -45,7 +45,7 @@ export interface RunResult {
 const CARRY_MS = 86_400_000;
 
 /** Extra windows scored beyond the new ones, so the duration filter sees the points before. */
-export function scoredWindows(newWindows: number, durationWindow: number): number {
+function scoredWindows(newWindows: number, durationWindow: number): number {
   return Math.max(newWindows, durationWindow);
 }
 
@@ -248,7 +248,7 @@ export async function readWindows(relabel: readonly Window[], planned: readonly 
  * An anomaly still open keeps the start the previous run saw: a run rescores only its last few
  * windows, so its own view of where an episode began can be later than the truth.
  */
-export function keepStarts(open: readonly AnomalyStatus[], previous: readonly AnomalyStatus[]): AnomalyStatus[] {
+function keepStarts(open: readonly AnomalyStatus[], previous: readonly AnomalyStatus[]): AnomalyStatus[] {
   const before = new Map(previous.map((a) => [anomalyKey(a), a.start]));
   return open.map((a) => {
     const start = before.get(anomalyKey(a));

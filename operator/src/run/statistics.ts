@@ -87,11 +87,11 @@ export function sourceStatistics(options: SourceStatisticsOptions): StatisticsPo
 }
 
 /** Subjects of the score and label statistics: the schema's field names. */
-export function scoreSubject(spec: DefaultedSpec): string {
+function scoreSubject(spec: DefaultedSpec): string {
   return spec.schema.score ?? 'score';
 }
 
-export function labelSubject(spec: DefaultedSpec): string {
+function labelSubject(spec: DefaultedSpec): string {
   return spec.schema.label ?? 'label';
 }
 

@@ -19,7 +19,7 @@ export type JobStatus = Required<Pick<ModelMonitorStatus,
   Pick<ModelMonitorStatus, 'lastSuccessfulRunTime' | 'lastWindowEnd' | 'scoredSeries' | 'totalSeries' | 'accepted'>;
 
 /** Under this share of its series scored, a monitor without anomalies is not called Healthy. */
-export const MIN_SCORED_SHARE = 0.5;
+const MIN_SCORED_SHARE = 0.5;
 
 export type RunOutcome =
   | {

@@ -4,10 +4,8 @@
  * closed since the last stored one, so a failed or missed run is caught up by the next; the first
  * run backfills as much history as the detector can use.
  */
+import { granularityMs } from '../api/granularity.js';
 import type { Granularity } from '../api/types.js';
-
-export const HOUR_MS = 3_600_000;
-export const DAY_MS = 86_400_000;
 
 export interface Window {
   start: Date;
@@ -36,18 +34,14 @@ export interface WindowPlan {
   latestEnd: Date;
 }
 
-export function windowMs(granularity: Granularity): number {
-  return granularity === '1h' ? HOUR_MS : DAY_MS;
-}
-
 /** The end of the newest window that has closed at `now`. */
 export function latestClosedEnd(granularity: Granularity, now: Date): Date {
-  const w = windowMs(granularity);
+  const w = granularityMs(granularity);
   return new Date(Math.floor(now.getTime() / w) * w);
 }
 
 export function planWindows(input: WindowPlanInput): WindowPlan {
-  const w = windowMs(input.granularity);
+  const w = granularityMs(input.granularity);
   const latestEnd = latestClosedEnd(input.granularity, input.now);
   const last = input.lastWindowEnd !== undefined ? Date.parse(input.lastWindowEnd) : NaN;
   const firstRun = Number.isNaN(last);

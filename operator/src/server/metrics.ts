@@ -10,7 +10,7 @@ import type { RequestStats } from '../k8s/port.js';
 export const METRIC_PREFIX = 'alertiger_';
 
 /** monitor_health values. */
-export const HEALTH_VALUE: Readonly<Record<Health, number>> = { Healthy: 0, Anomalous: 1, Unknown: 2, Failed: 3 };
+const HEALTH_VALUE: Readonly<Record<Health, number>> = { Healthy: 0, Anomalous: 1, Unknown: 2, Failed: 3 };
 
 export class OperatorMetrics {
   readonly reconciles: Counter<'result'>;

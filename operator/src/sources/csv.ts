@@ -95,6 +95,18 @@ export class CsvParser {
 }
 
 /**
+ * The cells of one CSV line (RFC 4180 quoting: a quoted cell may hold commas and doubled quotes),
+ * untrimmed. For line-oriented readers whose records never span lines: an unclosed quote makes
+ * the rest of the line the last cell.
+ */
+export function parseCsvLine(text: string): string[] {
+  if (text.indexOf('"') < 0) return text.split(',');
+  const p: Pending = { cells: [], cell: '', line: 0 };
+  if (!scan(text, p, false)) p.cells.push(p.cell);
+  return p.cells;
+}
+
+/**
  * Scans one physical line into p; `inQuotes` when the line continues a quoted cell. Returns
  * true when the record is complete (the line did not end inside quotes).
  */

@@ -5,8 +5,9 @@
  * group), not the file.
  *
  * Problems found on opening are errors naming the file or URL: SourceNotFound (no such file,
- * no file matches the glob, HTTP 404), SourceUnavailable (the URL cannot be reached or answers
- * 5xx, after retries), SourceInvalid (unknown format, not Parquet).
+ * no file matches the glob, HTTP 404), SourcePermissionDenied, SourceUnavailable (the URL cannot
+ * be reached or answers 5xx, after retries), SourceInvalid (unknown format, not Parquet). A file
+ * that fails while it is read (a truncated gzip, permissions) fails naming the file too.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -34,6 +35,13 @@ export interface FileSourceOptions {
   /** Retries of an unreachable URL (default 3) and the first backoff delay (default 500 ms). */
   retries?: number;
   retryDelayMs?: number;
+  /** Called after each chunk of a local file with the bytes read so far (for a progress line). */
+  onProgress?: (progress: ReadProgress) => void;
+}
+
+export interface ReadProgress {
+  file: string;
+  bytes: number;
 }
 
 const CHUNK = 1 << 20;
@@ -54,13 +62,14 @@ export async function openFileSource(spec: FileSourceSpec, options: FileSourceOp
   if (paths.length === 0) throw new AlertigerError('SourceNotFound', `no file matches ${spec.path}`);
   for (const p of paths) {
     const s = await stat(p).catch((err: NodeJS.ErrnoException) => err);
-    if (s instanceof Error) throw new AlertigerError('SourceNotFound', `inference log ${p} cannot be read (${s.code ?? s.message})`, { cause: s });
+    if (s instanceof Error) throw readError(p, s);
     if (!s.isFile()) throw new AlertigerError('SourceNotFound', `inference log ${p} is not a file`);
   }
   const many = paths.length > 1;
   return (async function* () {
     for (const p of paths) {
-      yield* readInput({ name: p, bytes: () => fileBytes(p), buffer: () => fileAsyncBuffer(p) }, format, { timestamp: options.timestamp, file: many ? p : undefined });
+      const bytes = (): AsyncIterable<Uint8Array> => counted(fileBytes(p), p, options.onProgress);
+      yield* readInput({ name: p, bytes, buffer: () => fileAsyncBuffer(p) }, format, { timestamp: options.timestamp, file: many ? p : undefined });
     }
   })();
 }
@@ -101,9 +110,47 @@ async function* readInput(input: Input, format: FileFormat, options: ParseOption
   for await (const batch of splitLines(input.bytes())) yield parseJsonLines(batch, options);
 }
 
-function fileBytes(path: string): AsyncIterable<Uint8Array> {
-  const stream = createReadStream(path, { highWaterMark: CHUNK });
-  return path.toLowerCase().endsWith('.gz') ? stream.pipe(createGunzip({ chunkSize: CHUNK })) : stream;
+async function* fileBytes(path: string): AsyncGenerator<Uint8Array> {
+  const file = createReadStream(path, { highWaterMark: CHUNK });
+  const gzip = path.toLowerCase().endsWith('.gz');
+  const stream = gzip ? file.pipe(createGunzip({ chunkSize: CHUNK })) : file;
+  // A pipe does not forward the file's errors to the gunzip stream.
+  if (gzip) file.on('error', (err) => stream.destroy(err));
+  try {
+    yield* stream as AsyncIterable<Uint8Array>;
+  } catch (err) {
+    throw readError(path, err as NodeJS.ErrnoException);
+  }
+}
+
+async function* counted(chunks: AsyncIterable<Uint8Array>, file: string, onProgress: FileSourceOptions['onProgress']): AsyncGenerator<Uint8Array> {
+  if (onProgress === undefined) return yield* chunks;
+  let bytes = 0;
+  for await (const chunk of chunks) {
+    bytes += chunk.length;
+    onProgress({ file, bytes });
+    yield chunk;
+  }
+}
+
+/** What Node's file and zlib error codes mean, said once (the message then needs no cause text). */
+const FS_REASONS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  ENOTDIR: 'a folder on its path is a file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'is a folder',
+  Z_BUF_ERROR: 'the gzip data ends early (a truncated or still-growing file)',
+  Z_DATA_ERROR: 'not valid gzip data',
+};
+
+/** An error reading a local inference log, naming the file, with a code that says what went wrong. */
+function readError(path: string, err: NodeJS.ErrnoException): AlertigerError {
+  const reason = err.code !== undefined ? FS_REASONS[err.code] : undefined;
+  if (reason === undefined) return new AlertigerError('SourceInvalid', `inference log ${path} cannot be read`, { cause: err });
+  const code = err.code === 'EACCES' || err.code === 'EPERM' ? 'SourcePermissionDenied'
+    : err.code!.startsWith('Z_') ? 'SourceInvalid' : 'SourceNotFound';
+  return new AlertigerError(code, `inference log ${path} cannot be read: ${reason}`);
 }
 
 function isUrl(path: string): boolean {

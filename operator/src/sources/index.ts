@@ -2,7 +2,7 @@
 import type { Row, RowSource } from './types.js';
 
 export type { CorruptLine, FileFormat, Row, RowBatch, RowSource } from './types.js';
-export { openFileSource, inferFormat, type FileSourceSpec, type FileSourceOptions } from './file.js';
+export { openFileSource, inferFormat, type FileSourceSpec, type FileSourceOptions, type ReadProgress } from './file.js';
 export { openInfluxSource, type InfluxSourceSpec, type InfluxReadOptions } from './influx.js';
 export { parseTimestamp } from './timestamp.js';
 

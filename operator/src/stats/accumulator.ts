@@ -537,7 +537,7 @@ function describeValue(v: unknown): string {
 }
 
 /** One RegExp matching any of the glob patterns (the syntax of api/glob.ts). */
-export function globsToRegExp(patterns: readonly string[]): RegExp {
+function globsToRegExp(patterns: readonly string[]): RegExp {
   const sources = patterns.map((p) => {
     const compiled = compileGlob(p);
     if (!compiled.ok) throw new RangeError(`exclude pattern "${p}" is not a valid glob: ${compiled.error}`);

@@ -50,7 +50,7 @@ export class HyperLogLog {
 }
 
 /** FNV-1a over UTF-16 code units, then the murmur3 finaliser so every bit is mixed. */
-export function hashString(s: string): number {
+function hashString(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);

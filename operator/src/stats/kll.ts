@@ -17,9 +17,9 @@
  * the same sketch.
  */
 import { radixSort } from './radix.js';
-import { createRng, type Rng } from './rng.js';
+import { xorshift32, type StatefulRng } from '../random.js';
 
-export const DEFAULT_K = 2048;
+const DEFAULT_K = 2048;
 const DECAY = 2 / 3;
 const MIN_CAPACITY = 8;
 /** Values taken whole before the sampler starts, as a multiple of k. */
@@ -62,7 +62,7 @@ export class QuantileSketch {
   /** Unused random bits for the sampler's picks (one 32-bit draw serves several groups). */
   private bits = 0;
   private bitsLeft = 0;
-  private readonly rng: Rng;
+  private readonly rng: StatefulRng;
   private view: SortedView | undefined;
 
   constructor(k: number = DEFAULT_K, seed = 0x5eed, samplerStart = SAMPLER_START_FACTOR * k) {
@@ -70,7 +70,7 @@ export class QuantileSketch {
     this.k = k;
     this.raw = new Float64Array(k);
     this.scratch = new Float64Array(k);
-    this.rng = createRng(seed);
+    this.rng = xorshift32(seed);
     this.nextLevelAt = samplerStart;
   }
 

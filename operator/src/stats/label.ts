@@ -8,7 +8,7 @@
 import type { Statistics } from './names.js';
 import { ABSURD_MAGNITUDE } from './quality.js';
 
-export const EXACT_PAIRS = 65536;
+const EXACT_PAIRS = 65536;
 export const AUC_BINS = 16384;
 const EPS = 1e-15;
 
@@ -169,7 +169,7 @@ function binOf(s: number): number {
   return Math.min(AUC_BINS - 1, Math.max(0, Math.floor(s * AUC_BINS)));
 }
 
-export function exactAuc(scores: Float64Array, labels: Uint8Array): number | null {
+function exactAuc(scores: Float64Array, labels: Uint8Array): number | null {
   const order = Array.from(scores.keys()).sort((a, b) => scores[a] - scores[b]);
   let negatives = 0;
   let positives = 0;
@@ -204,7 +204,7 @@ function binnedAuc(pos: Float64Array, neg: Float64Array): number | null {
 }
 
 /** The task: the schema's, else classification when every label is 0 or 1. */
-export function inferTask(s: LabelSummary, declared?: Task): Task {
+function inferTask(s: LabelSummary, declared?: Task): Task {
   return declared ?? (s.nonBinary === 0 ? 'classification' : 'regression');
 }
 

@@ -8,7 +8,7 @@ export interface Moments {
   m2: number;
 }
 
-export function emptyMoments(): Moments {
+function emptyMoments(): Moments {
   return { n: 0, mean: 0, m2: 0 };
 }
 

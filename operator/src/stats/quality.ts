@@ -21,7 +21,7 @@ import type { Statistics } from './names.js';
 export const ABSURD_MAGNITUDE = 1e150;
 
 /** Missing words: a string cell holding one of them is a missing value in every field. */
-export const MISSING_WORDS: ReadonlySet<string> = new Set(['', 'NaN', 'nan', 'NAN', 'null', 'NULL', 'None', 'N/A', 'n/a', '<NA>', '#N/A']);
+const MISSING_WORDS: ReadonlySet<string> = new Set(['', 'NaN', 'nan', 'NAN', 'null', 'NULL', 'None', 'N/A', 'n/a', '<NA>', '#N/A']);
 
 /** True when the string is a missing word (the words are at most 4 characters: a cheap test). */
 export function isMissingText(s: string): boolean {

@@ -16,7 +16,7 @@ import type { NumericSummary } from './numeric.js';
 import type { QuantileSketch } from './kll.js';
 
 export const REFERENCE_VERSION = 1;
-export const REFERENCE_CATEGORIES = 1024;
+const REFERENCE_CATEGORIES = 1024;
 const DECILES = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
 export interface NumericReference {

@@ -12,21 +12,14 @@
  * naming the field and the fields seen (a typo in schema.timestamp, not an empty log). The
  * windows share their kind decisions (a feature is numeric in all of them or in none).
  */
+import { granularityMs } from '../api/granularity.js';
+import type { Granularity } from '../api/types.js';
 import { AlertigerError } from '../errors.js';
 import { StatsAccumulator, type FieldKind, type StatsOptions } from './accumulator.js';
 import { missingColumns, type MissingColumn, type NamedColumn } from './quality.js';
 import type { WindowSummary } from './summary.js';
 import type { ColumnarRows, CorruptLine, Row, RowBatch } from '../sources/types.js';
 
-export type Granularity = '1d' | '1h';
-
-const HOUR = 3_600_000;
-
-export function granularityMs(g: Granularity): number {
-  if (g === '1h') return HOUR;
-  if (g === '1d') return 24 * HOUR;
-  throw new RangeError(`granularity must be 1d or 1h, got ${String(g)}`);
-}
 
 /** Start (ms, UTC) of the window holding ts. */
 export function windowStartOf(ts: number, g: Granularity): number {

@@ -20,7 +20,6 @@ import type { FeatureReference, Reference } from '../stats/reference.js';
 import { REFERENCE_VERSION } from '../stats/reference.js';
 import { quoteIdentifier, quoteString } from '../influx/connection.js';
 
-export const DEFAULT_DATABASE = 'alertiger';
 export const STATISTICS_MEASUREMENT = 'model_health';
 export const DETECTIONS_MEASUREMENT = 'model_health_detection';
 export const REFERENCE_MEASUREMENT = 'model_health_reference';
@@ -103,7 +102,7 @@ export function toLineProtocol(points: readonly IPoint[]): string {
 }
 
 /** WHERE conditions selecting one monitor's series (a missing model_version matches ''). */
-export function monitorConditions(key: MonitorKey): string[] {
+function monitorConditions(key: MonitorKey): string[] {
   const tags = monitorTags(key);
   return [
     `${quoteIdentifier('namespace')} = ${quoteString(tags.namespace)}`,

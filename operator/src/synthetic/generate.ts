@@ -6,7 +6,8 @@
 import { AlertigerError } from '../errors.js';
 import { corruptFeatures, scoreShift, trafficFactor, validateIncident, type Incident } from './incidents.js';
 import { drawFeatures, logit, round, sigmoid, type FeatureValue } from './model.js';
-import { Rng } from './random.js';
+import { DAY_MS } from '../api/granularity.js';
+import { keyedRng, type Rng } from '../random.js';
 
 export interface SyntheticLogOptions {
   /** Same seed, same options: the same rows, byte for byte. */
@@ -33,7 +34,6 @@ export interface InferenceRow {
   [field: string]: FeatureValue | undefined;
 }
 
-const DAY_MS = 86_400_000;
 /** Monday..Sunday traffic factors (mean about 1). */
 const WEEKLY_SHAPE = [1.06, 1.07, 1.06, 1.05, 1.03, 0.87, 0.83];
 export const DEFAULT_START = '2026-01-05T00:00:00Z';
@@ -56,11 +56,11 @@ export function* generateInferenceLog(options: SyntheticLogOptions): Generator<I
 
   for (let day = 0; day < days; day++) {
     const dayStart = startMs + day * DAY_MS;
-    const times = dayTimes(new Rng(seed, day, STREAM.traffic), dayStart, rowsPerDay);
-    const featureRng = new Rng(seed, day, STREAM.features);
-    const incidentRng = new Rng(seed, day, STREAM.incidents);
-    const labelRng = new Rng(seed, day, STREAM.labels);
-    const modelRng = new Rng(seed, day, STREAM.model);
+    const times = dayTimes(keyedRng(seed, day, STREAM.traffic), dayStart, rowsPerDay);
+    const featureRng = keyedRng(seed, day, STREAM.features);
+    const incidentRng = keyedRng(seed, day, STREAM.incidents);
+    const labelRng = keyedRng(seed, day, STREAM.labels);
+    const modelRng = keyedRng(seed, day, STREAM.model);
     const keep = trafficFactor(incidents, day);
     const shift = scoreShift(incidents, day);
     for (const t of times) {
@@ -85,7 +85,7 @@ export function* generateInferenceLog(options: SyntheticLogOptions): Generator<I
  * The sorted request times of one day: a count from the weekly shape with a little day-to-day
  * noise, each time drawn from a daily cycle peaking mid-afternoon UTC (trough near 03:00).
  */
-export function dayTimes(rng: Rng, dayStartMs: number, rowsPerDay: number): number[] {
+function dayTimes(rng: Rng, dayStartMs: number, rowsPerDay: number): number[] {
   const weekday = (new Date(dayStartMs).getUTCDay() + 6) % 7;
   const n = Math.max(0, Math.round(rowsPerDay * WEEKLY_SHAPE[weekday] * (1 + 0.03 * rng.normal())));
   const times = new Array<number>(n);

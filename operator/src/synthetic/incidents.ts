@@ -6,7 +6,7 @@
  */
 import { AlertigerError } from '../errors.js';
 import { CATEGORICAL_FEATURES, NUMERIC_FEATURES, type Features } from './model.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../random.js';
 
 interface DayRange {
   fromDay: number;
@@ -65,7 +65,7 @@ export function validateIncident(incident: Incident, index: number): void {
   }
 }
 
-export function isActive(incident: Incident, day: number): boolean {
+function isActive(incident: Incident, day: number): boolean {
   return day >= incident.fromDay && (incident.toDay === undefined || day < incident.toDay);
 }
 
@@ -94,7 +94,7 @@ export function corruptFeatures(clean: Features, incidents: readonly Incident[],
     row ??= { ...clean };
     switch (inc.kind) {
       case 'missing':
-        if (rng.bernoulli(inc.rate)) row[inc.feature] = null;
+        if (rng.chance(inc.rate)) row[inc.feature] = null;
         break;
       case 'shift': {
         const v = row[inc.feature];
@@ -105,7 +105,7 @@ export function corruptFeatures(clean: Features, incidents: readonly Incident[],
         row[inc.feature] = inc.value ?? (numeric.has(inc.feature) ? 0 : 'unknown');
         break;
       case 'newCategory':
-        if (rng.bernoulli(inc.share)) row[inc.feature] = inc.category;
+        if (rng.chance(inc.share)) row[inc.feature] = inc.category;
         break;
       default:
         break;

@@ -5,7 +5,7 @@
  * Labels are drawn from the probability of the clean inputs while the score sees the inputs as
  * served, so a corrupted feature degrades the model's real performance as it would in life.
  */
-import type { Rng } from './random.js';
+import type { Rng } from '../random.js';
 
 export type FeatureValue = number | string | null;
 export type Features = Record<string, FeatureValue>;
@@ -47,9 +47,9 @@ export const CATEGORIES: Record<CategoricalFeature, Category> = {
 };
 
 /** Share of rows whose purchase_amount is absent (no purchase history). */
-export const AMOUNT_MISSING_RATE = 0.06;
+const AMOUNT_MISSING_RATE = 0.06;
 /** Share of rows with a missing device (an old client that does not send it). */
-export const DEVICE_MISSING_RATE = 0.01;
+const DEVICE_MISSING_RATE = 0.01;
 
 /** Draws one row's clean inputs. */
 export function drawFeatures(rng: Rng): Features {
@@ -57,7 +57,7 @@ export function drawFeatures(rng: Rng): Features {
   // A gamma-Poisson mixture: most users have a few sessions, some none, a few very many.
   const sessions = rng.poisson(Math.min(55, 3 * rng.gamma(1.5)));
   const clickRate = round(1 / (1 + Math.exp(-(-1.6 + 0.7 * rng.normal()))), 4);
-  const amount = rng.bernoulli(AMOUNT_MISSING_RATE) ? null : round(Math.exp(3.4 + 1.0 * rng.normal()), 2);
+  const amount = rng.chance(AMOUNT_MISSING_RATE) ? null : round(Math.exp(3.4 + 1.0 * rng.normal()), 2);
   const tenure = Math.round(rng.exponential(420));
   const row: Features = {
     age,
@@ -68,9 +68,9 @@ export function drawFeatures(rng: Rng): Features {
   };
   for (const name of CATEGORICAL_FEATURES) {
     const c = CATEGORIES[name];
-    row[name] = c.values[rng.pick(c.weights)];
+    row[name] = c.values[rng.pickIndex(c.weights)];
   }
-  if (rng.bernoulli(DEVICE_MISSING_RATE)) row.device = null;
+  if (rng.chance(DEVICE_MISSING_RATE)) row.device = null;
   return row;
 }
 

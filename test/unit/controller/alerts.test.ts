@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ModelMonitor } from '../../../operator/src/api/types.js';
-import { alertmanagerHooks, alertTarget, reportLink, resendBatches, resendLifetime } from '../../../operator/src/controller/alerts.js';
+import { alertTarget, monitorReportUrl } from '../../../operator/src/alerting/payload.js';
+import { alertmanagerHooks, resendBatches, resendLifetime } from '../../../operator/src/controller/alerts.js';
 import type { PostableAlert } from '../../../operator/src/alerting/index.js';
 import { silentLogger } from '../../../operator/src/log.js';
 
@@ -22,8 +23,8 @@ function monitor(name: string, extra: Partial<ModelMonitor['spec']> = {}, anomal
 
 describe('alert hooks', () => {
   it('links the report page of a monitor as the job does', () => {
-    assert.equal(reportLink('http://alertiger:8080/', monitor('a')), 'http://alertiger:8080/monitors/ml/a');
-    assert.equal(reportLink(undefined, monitor('a')), undefined);
+    assert.equal(monitorReportUrl('http://alertiger:8080/', monitor('a')), 'http://alertiger:8080/monitors/ml/a');
+    assert.equal(monitorReportUrl(undefined, monitor('a')), undefined);
   });
 
   it("sends to the monitor's own Alertmanager when it names one", () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { matureHistory, relabelWindows, scoringRanges } from '../../../operator/src/run/labels.js';
 import type { StatSeries } from '../../../operator/src/run/ports.js';
-import { planWindows, HOUR_MS } from '../../../operator/src/run/windows.js';
+import { HOUR_MS } from '../../../operator/src/api/granularity.js';
+import { planWindows } from '../../../operator/src/run/windows.js';
 
 const DAY = 86_400_000;
 const t0 = Date.parse('2026-03-01T00:00:00Z');

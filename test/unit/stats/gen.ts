@@ -1,5 +1,5 @@
 /** Seeded generators of test data for the statistics tests. */
-import { createRng } from '../../../operator/src/stats/rng.js';
+import { xorshift32 as createRng } from '../../../operator/src/random.js';
 
 export interface Gen {
   uniform(): number;
