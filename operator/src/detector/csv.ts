@@ -10,6 +10,8 @@
  * - Labels: 1/0 or true/false (anomalous or not); empty means unlabelled.
  */
 import { AlertigerError } from '../errors.js';
+import { parseCsvLine } from '../sources/csv.js';
+import { parseTimestampText as parseTimestamp } from '../sources/timestamp.js';
 import { UNLABELLED } from './features.js';
 
 export interface ParsedSeries {
@@ -26,23 +28,12 @@ export interface ParsedSeries {
 }
 
 const MISSING = new Set(['', 'nan', 'null', 'na', 'n/a', 'none']);
-const LOCAL_ISO = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+/** Epoch ms of a timestamp cell (ISO 8601, a zone-less date-time read as UTC, or epoch seconds/ms). */
+export { parseTimestampText as parseTimestamp } from '../sources/timestamp.js';
 
-/** Epoch ms of a timestamp cell, or undefined when it is not one. */
-export function parseTimestamp(text: string): number | undefined {
-  const s = text.trim();
-  if (s === '') return undefined;
-  if (/^-?\d+(\.\d+)?$/.test(s)) {
-    const n = Number(s);
-    return Math.abs(n) < 1e11 ? n * 1000 : n;
-  }
-  if (!/^\d{4}-\d{2}-\d{2}/.test(s)) return undefined;
-  const ms = Date.parse(LOCAL_ISO.test(s) ? s.replace(' ', 'T') + 'Z' : s);
-  return Number.isNaN(ms) ? undefined : ms;
-}
-
+/** The cells of a CSV line, quoted cells (with commas inside) read as one. */
 function cells(line: string): string[] {
-  return line.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1').trim());
+  return parseCsvLine(line).map((c) => c.trim());
 }
 
 function fail(file: string, line: number, message: string): never {

@@ -20,6 +20,7 @@
  *
  * Calendar features are taken in UTC from the point's timestamp.
  */
+import { DAY_MS, HOUR_MS } from '../api/granularity.js';
 import type { Granularity } from '../api/types.js';
 
 export interface GranularitySpec {
@@ -49,8 +50,7 @@ export interface GranularitySpec {
   recentDeviations?: number;
 }
 
-export const DAY_MS = 86_400_000;
-export const HOUR_MS = 3_600_000;
+export { DAY_MS, HOUR_MS } from '../api/granularity.js';
 
 export const DAILY: GranularitySpec = {
   granularity: '1d',
