@@ -3,6 +3,7 @@
  * recent history with the detector's band and flags, and the recent runs. Any store that can
  * read statistics and scored points serves (the embedded one locally; InfluxDB in a cluster).
  */
+import { CONDITION_DATA_QUALITY, CONDITION_HEALTHY } from '../api/conditions.js';
 import type { ModelMonitor, ModelMonitorStatus } from '../api/types.js';
 import { anomalyKey, fmt } from '../alerting/payload.js';
 import type { ReportAnomaly, ReportData, ReportRun, ReportSeries } from './types.js';
@@ -60,6 +61,7 @@ export async function buildReportData(monitor: ModelMonitor, status: ModelMonito
       health: status.health ?? 'Unknown',
       lastRunTime: status.lastRunTime,
       mode: monitor.spec.mode ?? 'Enforce',
+      ...coverageOf(status),
     },
     anomalies,
     runs: options.runs ?? [],
@@ -92,4 +94,18 @@ export function reportSeries(history: StatSeries | undefined, points: readonly D
     score: times.map((t) => pick(t, (p) => p.score)),
     flagged: times.map((t) => scored.get(t)?.anomaly === true),
   };
+}
+
+/** What the status says of coverage and data quality, for the page. */
+function coverageOf(status: ModelMonitorStatus): Pick<ReportData['monitor'], 'scoredSeries' | 'totalSeries' | 'healthMessage' | 'dataProblems'> {
+  const out: Pick<ReportData['monitor'], 'scoredSeries' | 'totalSeries' | 'healthMessage' | 'dataProblems'> = {};
+  if (status.scoredSeries !== undefined && status.totalSeries !== undefined) {
+    out.scoredSeries = status.scoredSeries;
+    out.totalSeries = status.totalSeries;
+  }
+  const healthy = status.conditions?.find((c) => c.type === CONDITION_HEALTHY);
+  if (healthy !== undefined && healthy.status !== 'True') out.healthMessage = healthy.message;
+  const quality = status.conditions?.find((c) => c.type === CONDITION_DATA_QUALITY);
+  if (quality !== undefined && quality.status === 'False') out.dataProblems = quality.message;
+  return out;
 }

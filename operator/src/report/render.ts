@@ -46,10 +46,12 @@ export function renderReport(data: ReportData): string {
     monitor.version ? `<span>Version <b>${esc(monitor.version)}</b></span>` : '',
     `<span>Last run <b>${timeTag(monitor.lastRunTime)}</b></span>`,
     `<span>Open anomalies <b>${anomalies.length}</b></span>`,
+    monitor.totalSeries !== undefined ? `<span>Series scored <b>${monitor.scoredSeries} of ${monitor.totalSeries}</b></span>` : '',
     '</div></header>',
+    monitor.dataProblems !== undefined ? `<p class="notice">Data quality: ${esc(monitor.dataProblems)}</p>` : '',
     monitor.mode === 'Shadow'
       ? '<p class="notice">Shadow mode: anomalies are detected and recorded here, but no alerts are sent.</p>' : '',
-    anomalies.length > 0 ? summary(anomalies) : emptyState(monitor.health),
+    anomalies.length > 0 ? summary(anomalies) : emptyState(monitor.health, monitor.healthMessage),
     ...sections,
     runsTable(data.runs),
     '<footer>',
@@ -111,15 +113,16 @@ function summary(anomalies: ReportAnomaly[]): string {
   return `<p class="summary">${parts.join(' · ')}, most severe first.</p>`;
 }
 
-function emptyState(health: string): string {
+function emptyState(health: string, message?: string): string {
   const text: Record<string, [string, string]> = {
-    Healthy: ['No open anomalies', 'Every statistic was inside its expected band at the last run.'],
+    Healthy: ['No open anomalies', 'Every statistic scored was inside its expected band at the last run.'],
     Unknown: ['Not enough history yet', 'The detector scores a statistic once it has 28 windows of history; until then health is Unknown.'],
     Failed: ['The last run failed', 'No anomalies are known from it; the error is in the runs below. The next run catches up the missed windows.'],
     Anomalous: ['No anomalies to show', 'The monitor is Anomalous but its anomalies were not included in this report.'],
   };
   const [title, body] = text[healthClass(health)];
-  return `<div class="empty-state"><h2>${title}</h2><p>${body}</p></div>`;
+  // The status's own words when they say more (e.g. too few series scored to call it Healthy).
+  return `<div class="empty-state"><h2>${title}</h2><p>${message !== undefined ? esc(message) : body}</p></div>`;
 }
 
 function runsTable(runs: readonly ReportRun[]): string {

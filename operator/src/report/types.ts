@@ -56,6 +56,13 @@ export interface ReportMonitor {
   lastRunTime?: string;
   /** Enforce | Shadow; a Shadow monitor sends no alerts, which the page says. */
   mode?: string;
+  /** Series the last run scored, of those stored. */
+  scoredSeries?: number;
+  totalSeries?: number;
+  /** Why the health is what it is when it is not plain (the Healthy condition's message). */
+  healthMessage?: string;
+  /** The DataQuality condition's message when it is False. */
+  dataProblems?: string;
 }
 
 export interface ReportData {

@@ -15,6 +15,18 @@ describe('renderReport', () => {
     assertGoldenText('report/healthy.html', renderReport(healthyReport()));
   });
 
+  it('says how many series were scored, why a monitor is not Healthy, and the data problems', () => {
+    const data = healthyReport();
+    data.monitor = {
+      ...data.monitor, health: 'Unknown', scoredSeries: 1, totalSeries: 161,
+      healthMessage: 'Scored 1 of 161 series, none anomalous', dataProblems: '40 corrupt lines (first: line 17 bad JSON)',
+    };
+    const html = renderReport(data);
+    assert.match(html, /Series scored <b>1 of 161<\/b>/);
+    assert.match(html, /<p>Scored 1 of 161 series, none anomalous<\/p>/);
+    assert.match(html, /Data quality: 40 corrupt lines \(first: line 17 bad JSON\)/);
+  });
+
   it('is deterministic: the same data gives the same bytes', () => {
     assert.equal(renderReport(sampleReport()), renderReport(sampleReport()));
   });
