@@ -159,7 +159,8 @@ function kubeconfigYaml(url: string, caFile: string, token: string): string {
   ].join('\n');
 }
 
-function runKubectl(bin: string, kubeconfig: string, args: string[], options: KubectlOptions): Promise<KubectlResult> {
+/** Runs kubectl (`bin`) against `kubeconfig`; the node harness shares it. */
+export function runKubectl(bin: string, kubeconfig: string, args: string[], options: KubectlOptions): Promise<KubectlResult> {
   const auth = options.token !== undefined ? [`--token=${options.token}`] : [];
   return new Promise((resolve, reject) => {
     const child = spawn(bin, [`--kubeconfig=${kubeconfig}`, ...auth, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });

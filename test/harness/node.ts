@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { goBinary, systemBinary } from './binaries.js';
 import { makeApiserverCerts } from './certs.js';
 import { ServerProcess, answers, freePort, sleep } from './process.js';
-import type { KubectlResult } from './kube.js';
+import { runKubectl, type KubectlOptions, type KubectlResult } from './kube.js';
 
 export const SERVICE_CIDR = '10.0.0.0/24';
 export const KUBERNETES_SERVICE_IP = '10.0.0.1';
@@ -248,12 +248,12 @@ export async function startNode(dir: string, options: { sandboxImage: { image: s
     });
     stops.push(() => kubelet.stop());
     await kubelet.waitReady(async () => {
-      const r = await runKubectl(kubeconfig, ['get', 'node', nodeName, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'], {});
+      const r = await kubectlOn(kubeconfig, ['get', 'node', nodeName, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'], {});
       return r.code === 0 && r.stdout.trim() === 'True';
     }, 120_000);
     // The kubelet registers the node with the not-ready taint; node-lifecycle-controller lifts it.
     await kubelet.waitReady(async () => {
-      const r = await runKubectl(kubeconfig, ['get', 'node', nodeName, '-o', 'jsonpath={.spec.taints}'], {});
+      const r = await kubectlOn(kubeconfig, ['get', 'node', nodeName, '-o', 'jsonpath={.spec.taints}'], {});
       return r.code === 0 && !r.stdout.includes('NoSchedule');
     }, 60_000);
     lap('kubelet (node Ready, untainted)', t);
@@ -261,7 +261,7 @@ export async function startNode(dir: string, options: { sandboxImage: { image: s
 
     // Pods leave their containers behind if the kubelet stops first: delete them while it runs.
     stops.push(async () => {
-      await runKubectl(kubeconfig, ['delete', 'pods', '--all', '--all-namespaces', '--grace-period=1', '--timeout=60s'], {});
+      await kubectlOn(kubeconfig, ['delete', 'pods', '--all', '--all-namespaces', '--grace-period=1', '--timeout=60s'], {});
     });
 
     const version = (bin: string, args: string[]): string => {
@@ -279,7 +279,7 @@ export async function startNode(dir: string, options: { sandboxImage: { image: s
         runc: version('runc', ['--version']),
       },
       podUrl: (loopbackUrl: string) => loopbackUrl.replace(/^(\w+:\/\/)(127\.0\.0\.1|localhost)(?=[:/]|$)/, `$1${gateway}`),
-      kubectl: (args, opts = {}) => runKubectl(kubeconfig, args, opts),
+      kubectl: (args, opts = {}) => kubectlOn(kubeconfig, args, opts),
       importImage,
       stop: stopAll,
     };
@@ -414,18 +414,8 @@ export function tokenKubeconfig(node: TestNode, file: string, token: string, nam
   return file;
 }
 
-function runKubectl(kubeconfig: string, args: string[], options: { input?: string; token?: string }): Promise<KubectlResult> {
-  const auth = options.token !== undefined ? [`--token=${options.token}`] : [];
-  return new Promise((resolve, reject) => {
-    const child = spawn(goBinary('kubectl'), [`--kubeconfig=${kubeconfig}`, ...auth, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
+function kubectlOn(kubeconfig: string, args: string[], options: KubectlOptions): Promise<KubectlResult> {
+  return runKubectl(goBinary('kubectl'), kubeconfig, args, options);
 }
 
 function httpsStatus(url: string, ca: Buffer | undefined, token: string | undefined): Promise<number> {
