@@ -19,8 +19,9 @@ export interface Resolution {
   domain?: { min?: number; max?: number };
   /**
    * 1 where the point rests on too few rows to judge: a tail quantile with fewer than
-   * MIN_TAIL_ROWS values beyond it (the p99 of 361 rows is the 4th largest value). The run
-   * leaves such points out (missing) rather than alert on them.
+   * MIN_TAIL_ROWS values beyond it (the p99 of 361 rows is the 4th largest value), a mean or
+   * std with fewer than MIN_TAIL_ROWS nonzero values. The run leaves such points out (missing)
+   * rather than alert on them.
    */
   unreliable: Uint8Array;
 }
@@ -71,6 +72,9 @@ export function resolutions(history: readonly StatSeries[]): Map<string, Resolut
       const n = windowRows(s.category, s.statistic, lookup, t, rowsAt.get(t));
       const present = lookup('count', t);
       if (tail !== undefined && Number.isFinite(present) && present * tail < MIN_TAIL_ROWS) unreliable[i] = 1;
+      // A mean or std carried by a handful of nonzero values (a cost that is 98% zeros) moves with
+      // each of them; zero_rate watches how many there are.
+      if (s.category === 'feature' && (s.statistic === 'mean' || s.statistic === 'std') && present * (1 - lookup('zero_rate', t)) < MIN_TAIL_ROWS) unreliable[i] = 1;
       const sampling = samplingSd(s.statistic, s.values[i], n, lookup, t);
       // A discrete feature's quantiles move in whole steps: one step is no evidence of a change.
       noise[i] = Math.max(Number.isFinite(sampling) ? sampling : 0, step / 2) || NaN;

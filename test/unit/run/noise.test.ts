@@ -59,6 +59,15 @@ describe('run/noise', () => {
     assert.ok(Math.abs(labels.get('label/label/positive_rate')!.noise[0] - Math.sqrt(0.25 / 90)) < 1e-12);
   });
 
+  it('leaves out the mean and std of a feature with fewer than MIN_TAIL_ROWS nonzero values', () => {
+    const sparse = resolutions([
+      s('feature', 'cost', 'count', [361, 361, 361]), s('feature', 'cost', 'zero_rate', [0.98, 0.9, 0.99]),
+      s('feature', 'cost', 'mean', [500, 4000, 100]), s('feature', 'cost', 'std', [3000, 9000, 800]),
+    ]);
+    assert.deepEqual([...sparse.get('feature/cost/mean')!.unreliable], [1, 0, 1], '7 and 4 nonzero values of 361; 36 are enough');
+    assert.deepEqual([...sparse.get('feature/cost/std')!.unreliable], [1, 0, 1]);
+  });
+
   it('knows the sampling level of a drift distance', () => {
     assert.ok(noise('feature/country/drift') > 0.005 && noise('feature/country/drift') < 0.05);
   });
