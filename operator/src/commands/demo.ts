@@ -4,7 +4,9 @@
  * detector, filters) on the embedded store one day at a time; ends with what `kubectl get mm`
  * would show, the anomalies found, and the report page.
  */
-import { resolve } from 'node:path';
+import { accessSync, constants } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AlertigerError } from '../errors.js';
 import { createLogger } from '../log.js';
@@ -13,7 +15,8 @@ import { formatAnomalies, formatGetMonitors } from '../local/print.js';
 
 const USAGE = `Usage: alertiger demo [--dir DIR] [--days N] [--rows-per-day N]
 
-  --dir           working directory, emptied first (default: .alertiger/demo)
+  --dir           working directory, emptied first (default: .alertiger/demo, or under $TMPDIR
+                  when the current directory is read-only)
   --days          days of synthetic log (default 56; at least 35)
   --rows-per-day  mean rows logged per day (default 1500)
   --detector      a detector directory from alertiger train (default: the pretrained one)
@@ -37,7 +40,7 @@ export async function run(args: string[]): Promise<number> {
   const rowsPerDay = values['rows-per-day'] !== undefined ? Number(values['rows-per-day']) : 1500;
   if (!Number.isInteger(days) || days < 35) throw new AlertigerError('InvalidArguments', `--days must be an integer >= 35, got ${values.days}`);
   if (!(rowsPerDay >= 100)) throw new AlertigerError('InvalidArguments', `--rows-per-day must be >= 100, got ${values['rows-per-day']}`);
-  const dir = resolve(values.dir ?? '.alertiger/demo');
+  const dir = resolve(values.dir ?? defaultDir());
   const out = (line: string): boolean => process.stdout.write(line + '\n');
   const started = Date.now();
 
@@ -75,4 +78,14 @@ function progressLine(p: DemoProgress): string {
   return `[${String(p.index).padStart(2)}/${p.runs}] window ${p.window}  ${s.health.padEnd(9)} ${String(s.anomalyCount).padStart(2)} anomalies` +
     (found !== '' ? `  (${found}${s.anomalyCount > 3 ? ', ...' : ''})` : '') +
     (p.index === 1 ? `  [backfilled ${p.result.stored.length} windows]` : '');
+}
+
+/** .alertiger/demo here, or under the temp directory where here is read-only (the image's /app). */
+function defaultDir(): string {
+  try {
+    accessSync(process.cwd(), constants.W_OK);
+    return '.alertiger/demo';
+  } catch {
+    return join(tmpdir(), 'alertiger-demo');
+  }
 }
