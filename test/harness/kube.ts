@@ -175,7 +175,7 @@ export function runKubectl(bin: string, kubeconfig: string, args: string[], opti
 }
 
 /** The HTTP status of a GET over TLS (the CA verifies the server when given). */
-function httpsStatus(url: string, ca: Buffer | undefined, token: string | undefined): Promise<number> {
+export function httpsStatus(url: string, ca: Buffer | undefined, token: string | undefined): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(url, {
       method: 'GET',

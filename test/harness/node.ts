@@ -18,12 +18,11 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { goBinary, systemBinary } from './binaries.js';
 import { makeApiserverCerts } from './certs.js';
 import { ServerProcess, answers, freePort, sleep } from './process.js';
-import { runKubectl, type KubectlOptions, type KubectlResult } from './kube.js';
+import { httpsStatus, runKubectl, type KubectlOptions, type KubectlResult } from './kube.js';
 
 export const SERVICE_CIDR = '10.0.0.0/24';
 export const KUBERNETES_SERVICE_IP = '10.0.0.1';
@@ -416,21 +415,6 @@ export function tokenKubeconfig(node: TestNode, file: string, token: string, nam
 
 function kubectlOn(kubeconfig: string, args: string[], options: KubectlOptions): Promise<KubectlResult> {
   return runKubectl(goBinary('kubectl'), kubeconfig, args, options);
-}
-
-function httpsStatus(url: string, ca: Buffer | undefined, token: string | undefined): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      method: 'GET', ca, rejectUnauthorized: ca !== undefined, timeout: 2000,
-      headers: token !== undefined ? { authorization: `Bearer ${token}` } : {},
-    }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 export { sleep };

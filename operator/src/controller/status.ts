@@ -7,7 +7,7 @@
  *   for the current spec, and if not, why.
  * - `alertiger-job` (the run, operator/src/run/status.ts) owns `health`, `anomalyCount`,
  *   `anomalies`, `lastRunTime`, `lastSuccessfulRunTime`, `lastWindowEnd` and the `Healthy` and
- *   `LastRunSucceeded` conditions.
+ *   `LastRunSucceeded` and `DataQuality` conditions (and `scoredSeries`, `totalSeries`, `accepted`).
  * Each side applies only its own fields, so neither can erase the other's, and neither needs a
  * read-modify-write. The controller reads the job's fields only to raise Events and metrics.
  */
@@ -17,8 +17,6 @@ import { contentHash } from '../jobs/hash.js';
 import type { KubeObject } from '../k8s/types.js';
 
 import { CONDITION_READY, setCondition } from '../api/conditions.js';
-
-export { CONDITION_READY };
 
 /** Reasons of the Ready condition (stable CamelCase words). */
 export const REASONS = {

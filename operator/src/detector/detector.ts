@@ -28,6 +28,7 @@
 import type { Granularity } from '../api/types.js';
 import { AlertigerError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { isOutside } from '../postprocess/severity.js';
 import { initBackend, activeBackend } from './backend.js';
 import { buildStage1Batch, finalizeBands, selectPoints, stage2Features, type PointSet, type RegularSeries } from './features.js';
 import { predictStage1, predictStage2, predictStage2Envelope } from './inference.js';
@@ -79,7 +80,7 @@ export interface Detector {
 
 /** The decision rule: a point is anomalous when its score exceeds the threshold and it lies outside the band. */
 export function isAnomalous(score: number, threshold: number, observed: number, lower: number, upper: number): boolean {
-  return score > threshold && (observed > upper || observed < lower);
+  return score > threshold && isOutside(observed, lower, upper);
 }
 
 /** Loads a detector directory (the shipped pretrained one by default) on the chosen backend. */

@@ -4,7 +4,7 @@
  * traffic ratio (traffic.ts). The sensitivity -> threshold mapping is part of the spec: api/sensitivity.ts.
  */
 
-export { severity, severities, type BandedPoints } from './severity.js';
+export { isOutside, severity, severities, type BandedPoints } from './severity.js';
 export { durationFilter, DEFAULT_DURATION, type DurationOptions } from './duration.js';
 export { filterSeries, DEFAULT_FILTERS, type Combine, type FilterOptions, type FilteredSeries } from './filters.js';
 export { applyConcurrency, type ConcurrencyOptions, type ModelLevelAlert, type WindowedAnomaly } from './concurrency.js';

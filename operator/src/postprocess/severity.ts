@@ -9,6 +9,11 @@ export function severity(observed: number, baseline: number, lower: number, uppe
   return deviation / width;
 }
 
+/** Whether a value lies outside its band [lower, upper]. */
+export function isOutside(observed: number, lower: number, upper: number): boolean {
+  return observed > upper || observed < lower;
+}
+
 export interface BandedPoints {
   observed: ArrayLike<number>;
   baseline: ArrayLike<number>;

@@ -8,7 +8,7 @@ import { MAX_ANOMALY_MEMBERS, type AnomalyMember, type AnomalyStatus, type Granu
 import type { SeriesInput } from '../detector/series.js';
 import type { SeriesScores } from '../detector/detector.js';
 import {
-  applyConcurrency, applyTrafficRatio, filterSeries, type FilterOptions, type ModelLevelAlert,
+  applyConcurrency, applyTrafficRatio, filterSeries, isOutside, type FilterOptions, type ModelLevelAlert,
 } from '../postprocess/index.js';
 import { openAnomaly, round, type ScoredPoint, type SeriesKey } from './episodes.js';
 import { continueEpisodes } from './lifecycle.js';
@@ -93,7 +93,7 @@ export function detect(detector: ScoringDetector, history: readonly StatSeries[]
   const candidates: Candidate[] = [];
   scores.forEach((s, k) => {
     const filtered = filterSeries(s, options.filters);
-    const outside = Uint8Array.from(s.observed, (v, i) => (v > s.upper[i] || v < s.lower[i] ? 1 : 0));
+    const outside = Uint8Array.from(s.observed, (v, i) => (isOutside(v, s.lower[i], s.upper[i]) ? 1 : 0));
     const wasOpen = s.timestamps.length > 0 && (options.openBefore?.(seriesKey(usable[k]), s.timestamps[0]) ?? false);
     const keep = continueEpisodes(filtered.keep, outside, wasOpen);
     flags.push(keep);

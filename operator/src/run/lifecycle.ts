@@ -116,22 +116,20 @@ export function continueEpisodes(keep: ArrayLike<number>, outside: ArrayLike<num
   return out;
 }
 
+/** The stored verdict of the newest point before `time`, with its time. */
+function newestBefore(stored: ReadonlyMap<number, Verdict>, time: number): { time: number; verdict: Verdict } | undefined {
+  let newest: { time: number; verdict: Verdict } | undefined;
+  for (const [t, verdict] of stored) if (t < time && (newest === undefined || t > newest.time)) newest = { time: t, verdict };
+  return newest;
+}
+
 /**
  * Whether the stored verdict of the newest point before `time` was anomalous; verdicts before
  * `notBefore` (an acceptance) do not count.
  */
 export function openBefore(verdicts: Verdicts, key: string, time: number, notBefore = -Infinity): boolean {
-  const stored = verdicts.get(key);
-  if (stored === undefined) return false;
-  let newest = -Infinity;
-  let anomaly = false;
-  for (const [t, v] of stored) {
-    if (t < time && t > newest) {
-      newest = t;
-      anomaly = v.anomaly;
-    }
-  }
-  return anomaly && newest >= notBefore;
+  const newest = newestBefore(verdicts.get(key) ?? new Map(), time);
+  return newest !== undefined && newest.verdict.anomaly && newest.time >= notBefore;
 }
 
 /**
@@ -225,9 +223,7 @@ export function carriedOver(input: {
   return input.previous.filter((a) => {
     const key = seriesKey(a);
     if (a.category === 'model' || open.has(key) || input.scoredNow.has(key)) return false;
-    const stored = input.verdicts.get(key);
-    if (stored === undefined || stored.size === 0) return false;
-    const newest = Math.max(...stored.keys());
-    return stored.get(newest)!.anomaly && input.now - newest <= input.maxAgeMs;
+    const newest = newestBefore(input.verdicts.get(key) ?? new Map(), Infinity);
+    return newest !== undefined && newest.verdict.anomaly && input.now - newest.time <= input.maxAgeMs;
   });
 }

@@ -8,8 +8,6 @@ import type { WindowStatistics } from './ports.js';
 
 import { CONDITION_DATA_QUALITY } from '../api/conditions.js';
 
-export { CONDITION_DATA_QUALITY };
-
 /** Reasons of the DataQuality condition (CamelCase, a fixed set). */
 export type DataQualityReason = 'NoDataProblems' | 'NamedColumnMissing' | 'CorruptLines' | 'InvalidValues' | 'NonFiniteValues' | 'FutureRows' | 'DuplicateRows' | 'NoData';
 

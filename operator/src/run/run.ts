@@ -24,7 +24,8 @@ import { seriesKey } from './noise.js';
 import { matureHistory, relabelWindows, scoringRanges } from './labels.js';
 import { dataQualityCondition } from './quality.js';
 import type { DetectionPoint, RunDeps, StatisticsPort, WindowStatistics } from './ports.js';
-import { buildJobStatus, rankAnomalies, setCondition, CONDITION_LAST_RUN, type JobStatus, type RunOutcome } from './status.js';
+import { CONDITION_LAST_RUN, setCondition } from '../api/conditions.js';
+import { buildJobStatus, rankAnomalies, type JobStatus, type RunOutcome } from './status.js';
 import { firstWindowWithData, planWindows, type Window, type WindowPlan } from './windows.js';
 
 export interface RunResult {

@@ -11,8 +11,6 @@ import { describeError, errorCode } from '../errors.js';
 import { fmt } from '../alerting/payload.js';
 import { CONDITION_DATA_QUALITY, CONDITION_HEALTHY, CONDITION_LAST_RUN, setCondition } from '../api/conditions.js';
 
-export { CONDITION_HEALTHY, CONDITION_LAST_RUN, setCondition } from '../api/conditions.js';
-
 /** The status fields the job writes, and nothing else (its server-side apply field set). */
 export type JobStatus = Required<Pick<ModelMonitorStatus,
   'health' | 'anomalyCount' | 'anomalies' | 'lastRunTime' | 'conditions'>> &

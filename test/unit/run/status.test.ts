@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { AnomalyStatus, ModelMonitorStatus } from '../../../operator/src/api/types.js';
 import { AlertigerError } from '../../../operator/src/errors.js';
-import { buildJobStatus, healthOf, rankAnomalies, setCondition, type RunOutcome } from '../../../operator/src/run/status.js';
+import { setCondition } from '../../../operator/src/api/conditions.js';
+import { buildJobStatus, healthOf, rankAnomalies, type RunOutcome } from '../../../operator/src/run/status.js';
 
 const now = new Date('2026-03-10T02:16:00Z');
 const earlier = '2026-03-01T02:16:00.000Z';

@@ -6,6 +6,7 @@
  * generator's), an oracle row shows what judging each point alone can reach at best.
  */
 import { filterSeries, type FilterOptions } from '../../postprocess/filters.js';
+import { isOutside } from '../../postprocess/severity.js';
 import { scoreRegular, DEFAULT_THRESHOLD } from '../detector.js';
 import { selectPoints, type RegularSeries } from '../features.js';
 import type { GranularityModel } from '../io.js';
@@ -115,7 +116,7 @@ export function evaluate(
       mask[t] = 1;
       flags.full[t] = r.anomalous[k];
       flags.filtered[t] = kept[k];
-      flags.stage1[t] = r.observed[k] > r.upper[k] || r.observed[k] < r.lower[k] ? 1 : 0;
+      flags.stage1[t] = isOutside(r.observed[k], r.lower[k], r.upper[k]) ? 1 : 0;
     }
     const baseline = { window: spec.window, season: spec.seasonLag };
     const all: Record<keyof typeof METHODS, Uint8Array> = {
