@@ -18,14 +18,13 @@ import { anomalyKey, fmt } from '../alerting/payload.js';
 import { SPECS } from '../detector/spec.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { emptyQualityReport } from '../stats/quality.js';
 import type { MonitorStore } from '../store/embedded.js';
 import type { ScoringDetector } from '../run/detect.js';
 import { runLocally } from './local.js';
 import type { StatisticsPort, WindowStatistics } from '../run/ports.js';
 import { table } from './print.js';
 import type { RunResult } from '../run/run.js';
-import { dataValues, emptyWindowValues } from '../run/statistics.js';
+import { emptyWindow } from '../run/statistics.js';
 import { latestClosedEnd, planWindows, type Window } from '../run/windows.js';
 
 /** Windows read when neither --from nor the store bounds the replay: ~3 years daily, ~6 months hourly. */
@@ -140,11 +139,6 @@ export function precomputedStatistics(
   return port;
 }
 
-function emptyWindow(window: Window, spec: DefaultedSpec): WindowStatistics {
-  const quality = emptyQualityReport();
-  return { window, rows: 0, values: [...emptyWindowValues(spec), ...dataValues(quality)], quality };
-}
-
 /** Follows the open anomalies from run to run: an episode per key while it stays open. */
 export function episodesOf(runs: readonly ReplayRun[]): Episode[] {
   const open = new Map<string, Episode>();
@@ -155,7 +149,8 @@ export function episodesOf(runs: readonly ReplayRun[]): Episode[] {
     for (const a of run.anomalies) {
       const key = anomalyKey(a);
       seen.add(key);
-      let e = open.get(key);
+      let e = open.get(key) ?? reopened(done, key, a.start);
+      if (e !== undefined) open.set(key, e);
       if (e === undefined) {
         e = { category: a.category, subject: a.subject, statistic: a.statistic, start: a.start, lastOpen: '', runs: 0, peak: a, peakTime: run.window.start.toISOString() };
         open.set(key, e);
@@ -290,6 +285,18 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     ...(current !== undefined ? { last: current.result } : {}),
     wallMs: wall() - wallStart,
   };
+}
+
+/**
+ * A closed episode the status says goes on: the same anomaly with the same start (a gap the
+ * duration filter tolerates, or a quiet hour, closed it for a run but not for the status).
+ */
+function reopened(done: Episode[], key: string, start: string): Episode | undefined {
+  const i = done.findIndex((e) => anomalyKey(e) === key && e.start === start);
+  if (i < 0) return undefined;
+  const [e] = done.splice(i, 1);
+  delete e.end;
+  return e;
 }
 
 /** The past episodes as a table; dates to the day (1d) or the hour (1h). */

@@ -47,8 +47,9 @@ export interface MaskOptions {
 
 /**
  * The history the detector sees: every point an earlier run flagged (and that this run does not
- * rescore) replaced by the baseline that run expected there; for an accepted series, the
- * history before its episode moved to the episode's level instead. Returns the points replaced.
+ * rescore) replaced by the baseline that run expected there, and a point no run scored inside
+ * such an episode left out (missing); for an accepted series, the history before its episode
+ * moved to the episode's level instead. Returns the points replaced.
  */
 export function maskHistory(series: readonly StatSeries[], verdicts: Verdicts, options: MaskOptions): { series: StatSeries[]; masked: number } {
   let masked = 0;
@@ -59,12 +60,16 @@ export function maskHistory(series: readonly StatSeries[], verdicts: Verdicts, o
     const acceptedSince = options.accepted.get(key);
     const values = acceptedSince !== undefined ? releveled(s, stored, acceptedSince) : [...s.values];
     const before = options.scoreFrom(s.category);
+    // Whether the newest verdict so far was anomalous: a point no run scored (too few rows, a
+    // sparse hour) inside an open episode is no evidence of the normal level either.
+    let open = false;
     for (let i = 0; i < s.times.length; i++) {
       const t = s.times[i];
       if (t >= before || (acceptedSince !== undefined && t < acceptedSince)) continue;
       const v = stored.get(t);
-      if (v === undefined || !v.anomaly || !Number.isFinite(v.baseline)) continue;
-      values[i] = v.baseline;
+      if (v !== undefined) open = v.anomaly;
+      if (v === undefined ? !open : !v.anomaly) continue;
+      values[i] = v !== undefined && Number.isFinite(v.baseline) ? v.baseline : NaN;
       masked++;
     }
     return { ...s, values };

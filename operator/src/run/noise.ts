@@ -78,6 +78,9 @@ export function resolutions(history: readonly StatSeries[]): Map<string, Resolut
       const sampling = samplingSd(s.statistic, s.values[i], n, lookup, t);
       // A discrete feature's quantiles move in whole steps: one step is no evidence of a change.
       noise[i] = Math.max(Number.isFinite(sampling) ? sampling : 0, step / 2) || NaN;
+      // A point left out is no evidence of the statistic's noise either (a fault's own spread
+      // would otherwise widen the floor of every window it is in).
+      if (unreliable[i] === 1) noise[i] = NaN;
     }
     out.set(seriesKey(s), { noise, unreliable, ...domainOf(s.statistic, stats) });
   }

@@ -18,6 +18,7 @@ import { buildReference, windowResult, type WindowResult } from '../stats/result
 import { WindowedAccumulator } from '../stats/windowing.js';
 import { DATA_CATEGORY, DATA_SUBJECT, dataStatistics, emptyQualityReport, namedColumns, type DataQualityReport } from '../stats/quality.js';
 import type { StatisticsPort, StatValue, WindowStatistics } from './ports.js';
+import type { Window } from './windows.js';
 
 export interface ReferenceStore {
   loadReference(): Promise<Reference | undefined>;
@@ -73,7 +74,7 @@ export function sourceStatistics(options: SourceStatisticsOptions): StatisticsPo
             quality.corruptLines = summary.corrupt;
             quality.examples = [...summary.corruptLines];
           }
-          out.push({ window, rows: 0, values: [...emptyWindowValues(spec), ...dataValues(quality)], quality });
+          out.push(emptyWindow(window, spec, quality));
           continue;
         }
         if (reference === undefined) {
@@ -113,15 +114,17 @@ export function flatten(result: WindowResult, spec: DefaultedSpec): StatValue[] 
 }
 
 /** The `data`/`log` statistics of a window's quality report, as store values. */
-export function dataValues(quality: DataQualityReport): StatValue[] {
+function dataValues(quality: DataQualityReport): StatValue[] {
   return Object.entries(dataStatistics(quality)).flatMap(([statistic, value]) => (
     value !== null && Number.isFinite(value) ? [{ category: DATA_CATEGORY, subject: DATA_SUBJECT, statistic, value }] : []));
 }
 
 /**
  * A window in which the model logged nothing, after it had started logging: zero traffic is a
- * real observation (an outage), so it is stored; every other statistic is undefined.
+ * real observation (an outage), so it is stored with the window's data quality; every other
+ * statistic is undefined.
  */
-export function emptyWindowValues(spec: DefaultedSpec): StatValue[] {
-  return [{ category: 'score', subject: scoreSubject(spec), statistic: 'traffic', value: 0 }];
+export function emptyWindow(window: Window, spec: DefaultedSpec, quality: DataQualityReport = emptyQualityReport()): WindowStatistics {
+  const traffic: StatValue = { category: 'score', subject: scoreSubject(spec), statistic: 'traffic', value: 0 };
+  return { window, rows: 0, values: [traffic, ...dataValues(quality)], quality };
 }

@@ -21,6 +21,13 @@ describe('run/lifecycle', () => {
     assert.deepEqual(series.values.slice(4, 7), [50, 50, 50], 'the input is not changed');
   });
 
+  it('leaves out a point no run scored inside an open episode, but not one outside it', () => {
+    const sparse = verdictsOf([2, 3, 5, 6].map((i) => point(i, i >= 3)));
+    const { series: [masked] } = maskHistory([series], sparse, { scoreFrom: () => 9 * DAY, accepted: new Map() });
+    // Day 4 has no verdict but lies between anomalous ones; days 0, 1 have none before any episode.
+    assert.deepEqual(masked.values.slice(0, 8), [10, 10, 10, 10, NaN, 10, 10, NaN]);
+  });
+
   it('moves the history before an accepted episode to its level instead of masking it', () => {
     const { series: [masked] } = maskHistory([series], verdicts, { scoreFrom: () => 8 * DAY, accepted: new Map([['feature/age/mean', 8 * DAY]]) });
     assert.deepEqual(masked.values, [50, 50, 50, 50, 50, 50, 50, 50, 50, 50]);

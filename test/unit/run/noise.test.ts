@@ -66,6 +66,7 @@ describe('run/noise', () => {
     ]);
     assert.deepEqual([...sparse.get('feature/cost/mean')!.unreliable], [1, 0, 1], '7 and 4 nonzero values of 361; 36 are enough');
     assert.deepEqual([...sparse.get('feature/cost/std')!.unreliable], [1, 0, 1]);
+    assert.deepEqual([...sparse.get('feature/cost/mean')!.noise].map(Number.isNaN), [true, false, true], 'and their noise is unknown');
   });
 
   it('knows the sampling level of a drift distance', () => {
