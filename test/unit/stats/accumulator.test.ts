@@ -257,4 +257,38 @@ describe('StatsAccumulator', () => {
     assert.equal(result.corrupt, 1);
     assert.deepEqual(result.corruptLines, [{ line: 5, reason: 'bad JSON' }]);
   });
+
+  it('reads wide rows (dictionary-mode objects from JSON.parse) field for field, also when their shape varies', () => {
+    // 300 fields: JSON.parse makes such rows dictionary-mode objects, read by key lookups.
+    const g = gen(12);
+    const width = 300;
+    const sums = new Float64Array(width);
+    const counts = new Int32Array(width);
+    let extra = 0;
+    const rows = Array.from({ length: 1500 }, (_, i) => {
+      const row: Fields = {};
+      for (let f = 0; f < width; f++) {
+        if ((i + f) % 17 === 0) continue;
+        const v = Math.round(g.normal() * 1000) / 100;
+        row[`f${f}`] = (i + f) % 29 === 0 ? String(v) : v;
+        sums[f] += v;
+        counts[f]++;
+      }
+      if (i % 5 === 0) {
+        row.extra = i;
+        extra++;
+      }
+      if (i % 7 === 0) row.f3 = 'not a number';
+      return JSON.parse(JSON.stringify(row)) as Fields;
+    });
+    const result = statsOf(rows);
+    assert.equal(result.rows, 1500);
+    assert.equal(result.features.extra.count, extra);
+    for (const f of [0, 1, 150, 299]) {
+      close(result.features[`f${f}`].count, counts[f], `f${f}.count`);
+      close(result.features[`f${f}`].mean, sums[f] / counts[f], `f${f}.mean`);
+    }
+    const f3 = result.features.f3;
+    assert.ok((f3.invalid_rate ?? 0) > 0, 'the text in f3 counts as invalid');
+  });
 });
