@@ -17,7 +17,10 @@
  *   timed apart, and the statistics' CPU per value (parse excluded) and peak RSS printed, with
  *   the median of --wide-repeats runs (3) and the ratio to 100 columns (target: flat);
  *   rank error: our sketch against a reference KLL (k = 1024) at 500k and 2M values over random,
- *   sorted and reverse input and --rank-seeds seeds (5): medians, worst and ratios.
+ *   sorted and reverse input and --rank-seeds seeds (5): medians, worst and ratios;
+ *   Parquet memory (--no-parquet to skip): the same 500k-row log as JSONL and as Parquet (row
+ *   groups of 50k, one group of 500k, one group without offset index), each read in its own
+ *   child: peak RSS, rows/s and the Parquet/JSONL ratio (bench/parquet-memory.ts; target <= 1.3).
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -31,6 +34,7 @@ import { StatsAccumulator } from '../operator/src/stats/accumulator.js';
 import { windowResult } from '../operator/src/stats/result.js';
 import { writeBenchData } from './stats-data.js';
 import { compareRankError, formatRankError } from './stats-rank-error.js';
+import { benchParquetMemory } from './parquet-memory.js';
 import { xorshift32 as createRng } from '../operator/src/random.js';
 
 interface PhaseResult {
@@ -58,6 +62,7 @@ const { values } = parseArgs({
     'no-wide': { type: 'boolean' },
     'no-rank-error': { type: 'boolean' },
     'no-files': { type: 'boolean' },
+    'no-parquet': { type: 'boolean' },
   },
 });
 
@@ -221,6 +226,10 @@ async function main(): Promise<void> {
   if (values['no-rank-error'] !== true) {
     process.stdout.write(`\nrank error of p1..p99: our sketch against a reference KLL (k = 1024, bench/stats-rank-error.ts) on the same values\n`);
     for (const size of [500_000, 2_000_000]) process.stdout.write(formatRankError(compareRankError(size, seeds)));
+  }
+  if (values['no-parquet'] !== true) {
+    process.stdout.write('\nParquet memory: the same log as JSONL and as Parquet, each read in its own process\n');
+    await benchParquetMemory({});
   }
 }
 
