@@ -127,8 +127,8 @@ describe('AlerTiger end to end (real kube-apiserver, InfluxDB, Alertmanager)', f
     assert.equal(status.cronJobName, `${SICK}-alertiger`);
 
     const table = await kubectlOk(['-n', ns, 'get', 'mm', SICK]);
-    assert.match(table.split('\n')[0], /^NAME\s+MODEL\s+HEALTH\s+ANOMALIES\s+LAST RUN\s+AGE/);
-    assert.match(table.split('\n')[1], new RegExp(`^${SICK}\\s+${SICK}\\s+Anomalous\\s+${status.anomalyCount}\\s`));
+    assert.match(table.split('\n')[0], /^NAME\s+MODEL\s+READY\s+REASON\s+HEALTH\s+ANOMALIES\s+LAST RUN\s+AGE/);
+    assert.match(table.split('\n')[1], new RegExp(`^${SICK}\\s+${SICK}\\s+True\\s+\\S+\\s+Anomalous\\s+${status.anomalyCount}\\s`));
 
     const notified = await env.alertmanager.webhook.waitFor((n) => group(SICK)(n) && n.status === 'firing');
     const alert = notified.alerts.find((a) => a.labels.subject === 'purchase_amount' && a.labels.statistic === 'missing_rate');

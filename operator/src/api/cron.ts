@@ -84,6 +84,75 @@ export function positionalPattern(index: number): string {
   return `^(\\S+\\s+){${index}}(${CRON_FIELD_PATTERNS[name]})(\\s+\\S+){${4 - index}}$`;
 }
 
+/** How value `v` of a field may be written: its number (a leading zero below 10), or its name. */
+function spellings(spec: FieldSpec, v: number): string[] {
+  const name = spec.names?.[v - spec.min];
+  return [v < 10 ? `0?${v}` : String(v), ...(name === undefined ? [] : [anyCase(name)])];
+}
+
+/** The values lo..hi of a field, as one alternation (numbers grouped by their tens). */
+function valuesPattern(spec: FieldSpec, lo: number, hi: number): string {
+  const parts: string[] = [];
+  for (let tens = Math.floor(lo / 10); tens <= Math.floor(hi / 10); tens++) {
+    const from = Math.max(lo, tens * 10) % 10;
+    const to = Math.min(hi, tens * 10 + 9) % 10;
+    parts.push(`${tens === 0 ? '0?' : String(tens)}[${from}-${to}]`);
+  }
+  for (let v = lo; v <= hi; v++) parts.push(...spellings(spec, v).slice(1));
+  return parts.join('|');
+}
+
+/** A field where every range a-b runs forwards (a <= b); regular, so CEL can check it too. */
+function forwardFieldPattern(spec: FieldSpec): string {
+  const ranges: string[] = [];
+  for (let a = spec.min; a <= spec.max; a++) ranges.push(`(?:${spellings(spec, a).join('|')})-(?:${valuesPattern(spec, a, spec.max)})`);
+  const base = `\\*|${spec.question ? '\\?|' : ''}(?:${VALUE_PATTERNS[spec.name]})|${ranges.join('|')}`;
+  const item = `(?:${base})(?:/[1-9][0-9]?)?`;
+  return `${item}(?:,${item})*`;
+}
+
+/** Like positionalPattern, but the field's ranges must also run forwards. */
+export function forwardPositionalPattern(index: number): string {
+  return `^(\\S+\\s+){${index}}(${forwardFieldPattern(CRON_FIELDS[index]!)})(\\s+\\S+){${4 - index}}$`;
+}
+
+/** A month item (a, a-b, a/s, a-b/s) whose months all lie in `allowed`, as an alternation. */
+function monthsWithinPattern(allowed: readonly number[]): string {
+  const spec = CRON_FIELDS[3]!;
+  const covered = (a: number, b: number, step: number): boolean => {
+    for (let m = a; m <= b; m += step) if (!allowed.includes(m)) return false;
+    return true;
+  };
+  const items: string[] = [];
+  for (const a of allowed) {
+    const spellA = `(?:${spellings(spec, a).join('|')})`;
+    // b === 0 stands for the open form a/s, which runs to December.
+    for (const b of [0, ...Array.from({ length: 13 - a }, (_, i) => a + i)]) {
+      const end = b === 0 ? spec.max : b;
+      // Steps of 12 and more reach no month after a; steps are 1-99 (the field's pattern).
+      const steps = [...Array.from({ length: 11 }, (_, i) => i + 1).filter((st) => covered(a, end, st)).map(String), '1[2-9]', '[2-9][0-9]'];
+      const head = b === 0 ? spellA : `${spellA}-(?:${spellings(spec, b).join('|')})`;
+      // Without a step, a-b is every month from a to b; a alone is one month.
+      items.push(b === 0 || covered(a, b, 1) ? `${head}(?:/(?:${steps.join('|')}))?` : `${head}/(?:${steps.join('|')})`);
+    }
+  }
+  const item = `(?:${items.join('|')})`;
+  return `${item}(?:,${item})*`;
+}
+
+/** A day-of-week field holding a star item (`*`, `?`, `*\/1`), so it does not restrict the day. */
+const DOW_STAR = '(?:[^\\s,]*,)*[*?](?:/1)?(?:,[^\\s,]*)*';
+
+/**
+ * Schedules that never fire (see neverFires), as two patterns for the CRD's CEL rule: every day
+ * of month item starts at 30 or more and every month is February, or at 31 and every month has
+ * fewer than 31 days; the day of week unrestricted.
+ */
+export const CRON_NEVER_FIRES_PATTERNS: readonly string[] = [
+  `^\\S+\\s+\\S+\\s+(?:3[01](?:[-/][0-9]+)*(?:,3[01](?:[-/][0-9]+)*)*)\\s+(?:${monthsWithinPattern([2])})\\s+(?:${DOW_STAR})$`,
+  `^\\S+\\s+\\S+\\s+(?:31(?:[-/][0-9]+)*(?:,31(?:[-/][0-9]+)*)*)\\s+(?:${monthsWithinPattern([2, 4, 6, 9, 11])})\\s+(?:${DOW_STAR})$`,
+];
+
 /** The values each field matches; a CronJob fires when every field matches the time. */
 export interface CronSchedule {
   minute: ReadonlySet<number>;
@@ -120,15 +189,42 @@ export function parseCron(expr: string): CronParse {
     if (typeof parsed === 'string') return { ok: false, error: `${spec.label} "${parts[i]}": ${parsed}` };
     sets.push(parsed);
   }
-  const unrestricted = (p: string): boolean => p === '*' || p === '?';
-  return {
-    ok: true,
-    schedule: {
-      minute: sets[0]!, hour: sets[1]!, dayOfMonth: sets[2]!, month: sets[3]!, dayOfWeek: sets[4]!,
-      dayOfMonthRestricted: !unrestricted(parts[2]!),
-      dayOfWeekRestricted: !unrestricted(parts[4]!),
-    },
+  const schedule: CronSchedule = {
+    minute: sets[0]!, hour: sets[1]!, dayOfMonth: sets[2]!, month: sets[3]!, dayOfWeek: sets[4]!,
+    dayOfMonthRestricted: !isStar(parts[2]!),
+    dayOfWeekRestricted: !isStar(parts[4]!),
   };
+  const never = neverFires(schedule);
+  if (never !== undefined) return { ok: false, error: `"${expr}" never fires: ${never}` };
+  return { ok: true, schedule };
+}
+
+/**
+ * A field counts as unrestricted when one of its items is `*` or `?` without a step above 1, as
+ * the CronJob controller's parser (robfig/cron) sets its star bit.
+ */
+function isStar(field: string): boolean {
+  return field.split(',').some((item) => /^[*?](\/1)?$/.test(item));
+}
+
+/** The most days month `m` (1-12) has; February's 29 fires in leap years. */
+function daysIn(month: number): number {
+  if (month === 2) return 29;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/**
+ * Why a schedule can never fire, or undefined. Only the day of month can make it so: with the
+ * day of week unrestricted, a day must exist in one of the months (day 31 in a 30-day month,
+ * Feb 30). A restricted day of week always fires on some weekday.
+ */
+export function neverFires(schedule: CronSchedule): string | undefined {
+  if (schedule.dayOfWeekRestricted || !schedule.dayOfMonthRestricted) return undefined;
+  const months = [...schedule.month].sort((a, b) => a - b);
+  const firstDay = Math.min(...schedule.dayOfMonth);
+  if (months.some((m) => firstDay <= daysIn(m))) return undefined;
+  const names = months.map((m) => MONTHS[m - 1]!.toUpperCase()).join(',');
+  return `day ${[...schedule.dayOfMonth].sort((a, b) => a - b).join(',')} of the month never occurs in ${names} (and the day of week is *)`;
 }
 
 /** The set of values of one field, or a message saying what is wrong with it. */

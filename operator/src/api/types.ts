@@ -161,6 +161,40 @@ export interface ModelMonitorStatus {
   scoredSeries?: number;
   totalSeries?: number;
   accepted?: AcceptedChange[];
+  /** What the first run's replay over the source's history says the monitor would have raised. */
+  backtest?: BacktestStatus;
+}
+
+/** The backtest of a monitor's first run (local/backtest.ts). */
+export interface BacktestStatus {
+  /** When it ran, and the history it replayed: [from, to). */
+  time: string;
+  from: string;
+  to: string;
+  /** Weeks of that history in which the detector could score (enough history before). */
+  scoredWeeks: number;
+  /** The monitor's sensitivity at the time. */
+  sensitivity: string;
+  /** Alerts (anomaly episodes) it would have raised at that sensitivity, and per week. */
+  alerts?: number;
+  alertsPerWeek?: number;
+  /** Alerts per week at each sensitivity word. */
+  bySensitivity?: Record<SensitivityWord, number>;
+  /** The most sensitive word at or under one alert a week; absent when none is. */
+  suggestedSensitivity?: SensitivityWord;
+  /** The most severe of those episodes. */
+  anomalies?: BacktestAnomaly[];
+  message: string;
+}
+
+export interface BacktestAnomaly {
+  category: AnomalyStatus['category'];
+  subject: string;
+  statistic: string;
+  start: string;
+  /** The start of the last window it was open in; absent while open at the backtest's end. */
+  end?: string;
+  severity: number;
 }
 
 export interface ModelMonitor {

@@ -1,15 +1,18 @@
 /**
  * Semantic validation of a ModelMonitor before the operator (or `alertiger run -f`) acts on it.
- * It repeats every rule of crds/modelmonitors.alertiger.io.yaml, so a monitor read from a local
- * file gets the API server's verdict, and adds what the CRD can't say well: the schedule really
- * parses (ranges run forwards), a file path is a valid glob or URL, and its extension agrees with
- * the format, exclude patterns compile and don't hide the score, label or timestamp.
+ * It repeats every rule of crds/modelmonitors.alertiger.io.yaml (the CEL rules use the patterns
+ * below verbatim), so a monitor read from a local file, or admitted by an API server without the
+ * CRD's rules, gets the API server's verdict: the schedule parses, its ranges run forwards and it
+ * fires some day; a file path is a valid glob or URL whose extension agrees with the format;
+ * exclude patterns are valid and don't hide the score, label or timestamp. One rule is only here:
+ * an exclude pattern must not hide a categorical field (64 x 1000 matches exceed the CEL budget).
+ * A URL holding credentials is refused, and no message quotes them (redactURL).
  * Field paths are written as the API server writes them (spec.detection.duration.min).
  */
 import { parseCron } from './cron.js';
 import { Checker, type FieldError } from './check.js';
 import { COMBINE_SPELLINGS, DEFAULTS } from './defaults.js';
-import { compileGlob, hasGlobChars } from './glob.js';
+import { compileGlob } from './glob.js';
 import { API_VERSION, KIND } from './types.js';
 
 export type { FieldError } from './check.js';
@@ -20,9 +23,21 @@ export const PATTERNS = {
   modelName: /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/,
   modelVersion: /^[A-Za-z0-9]([-A-Za-z0-9_.+]*[A-Za-z0-9])?$/,
   dnsSubdomain: /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
-  httpURL: /^https?:\/\/[^\s/?#]+[^\s]*$/,
-  optionalHttpURL: /^(https?:\/\/[^\s/?#]+[^\s]*)?$/,
+  /**
+   * An http(s) URL both Node's URL parser and the API server's (Go's net/url) accept: a DNS name
+   * or IP address, a port up to 65535, no spaces or control characters, %-escapes well formed.
+   */
+  httpURL: /^https?:\/\/([A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?([/?#][^\x00-\x20\x7f%]*(%[0-9A-Fa-f]{2}[^\x00-\x20\x7f%]*)*)?$/,
+  /** user:password@ (or any userinfo) after a scheme; credentials never sit in the resource. */
+  urlUserinfo: /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*@/,
+  /** A glob character (* or [) in a URL's path; a URL names one file. */
+  urlPathGlob: /^https?:\/\/[^/?#]*\/[^?#]*[*\[]/,
   filePath: /^(\/|https?:\/\/)/,
+  /**
+   * The characters an exclude pattern may hold: field-name characters and the glob's. Kept few so
+   * the CRD's rule can turn a pattern into a regular expression within the CEL cost budget.
+   */
+  excludeChars: /^[A-Za-z0-9_.\/:@ *?\[\]!-]*$/,
   sensitivity: /^(low|medium|high|0?\.[0-9]*[1-9][0-9]*)$/,
   /** Alertmanager 0.25 label names (Prometheus' classic rule), at most 63 characters. */
   alertLabelName: /^[a-zA-Z_][a-zA-Z0-9_]{0,62}$/,
@@ -34,7 +49,23 @@ export const OPERATOR_ALERT_LABELS = [
 ] as const;
 
 const SPEC_KEYS = ['model', 'source', 'schema', 'granularity', 'schedule', 'detection', 'alerting', 'mode', 'suspend'];
-const FORMAT_BY_EXTENSION: Readonly<Record<string, string>> = { jsonl: 'jsonl', ndjson: 'jsonl', csv: 'csv', parquet: 'parquet' };
+
+/** A path (before a URL's query) ending in the format's extension, optionally .gz, any case. */
+function extensionPattern(extensions: string): RegExp {
+  return new RegExp(`^(https?://[^?#]*\\.(${extensions})(\\.gz)?([?#].*)?|/.*\\.(${extensions})(\\.gz)?)$`, 'i');
+}
+
+/** The format each file extension implies; the CRD has one rule per entry, as `(?i)` + source. */
+export const FORMAT_EXTENSIONS: readonly { format: string; extensions: string; pattern: RegExp }[] = [
+  { format: 'jsonl', extensions: 'jsonl|ndjson', pattern: extensionPattern('jsonl|ndjson') },
+  { format: 'csv', extensions: 'csv', pattern: extensionPattern('csv') },
+  { format: 'parquet', extensions: 'parquet', pattern: extensionPattern('parquet') },
+];
+
+/** The URL with its userinfo (user:password@) replaced by ***, for messages and logs. */
+export function redactURL(text: string): string {
+  return text.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1***@');
+}
 
 /** Every problem of a whole resource (apiVersion, kind, metadata.name, spec). */
 export function validateMonitor(resource: unknown): FieldError[] {
@@ -99,45 +130,56 @@ function checkSource(c: Checker, value: unknown): void {
     c.string('spec.source.influx.measurement', influx.measurement, { required: true, minLength: 1, maxLength: 256 });
     c.string('spec.source.influx.database', influx.database, { required: true, minLength: 1, maxLength: 256 });
     c.stringMap('spec.source.influx.where', influx.where, { maxProperties: 16, maxValueLength: 256 });
-    const url = c.string('spec.source.influx.url', influx.url, { maxLength: 2048, pattern: PATTERNS.httpURL, patternHelp: 'must be an http(s) URL' });
-    if (url !== undefined) checkParsesAsURL(c, 'spec.source.influx.url', url);
+    const url = c.string('spec.source.influx.url', influx.url, { maxLength: 2048 });
+    if (url !== undefined) checkURL(c, 'spec.source.influx.url', url);
     const secret = c.object('spec.source.influx.credentialsSecretRef', influx.credentialsSecretRef, ['name']);
     if (secret !== undefined) checkObjectName(c, 'spec.source.influx.credentialsSecretRef.name', secret.name);
   }
   const file = c.object('spec.source.file', src.file, ['path', 'format']);
   if (file !== undefined) {
     const format = c.string('spec.source.file.format', file.format, { enum: ['jsonl', 'csv', 'parquet'] });
-    const path = c.string('spec.source.file.path', file.path, {
-      required: true, minLength: 1, maxLength: 4096, pattern: PATTERNS.filePath, patternHelp: 'must be an absolute path or glob, or an http(s) URL',
-    });
+    const path = c.string('spec.source.file.path', file.path, { required: true, minLength: 1, maxLength: 4096 });
     if (path !== undefined) checkFilePath(c, path, format ?? (file.format === undefined ? DEFAULTS.fileFormat : undefined));
   }
 }
 
 function checkFilePath(c: Checker, path: string, format: string | undefined): void {
   const field = 'spec.source.file.path';
+  if (PATTERNS.urlUserinfo.test(path)) {
+    c.fail(field, credentialsMessage(path));
+    return;
+  }
+  if (!PATTERNS.filePath.test(path)) {
+    c.fail(field, `"${path}" must be an absolute path or glob, or an http(s) URL`);
+    return;
+  }
   if (/^https?:\/\//.test(path)) {
-    const url = checkParsesAsURL(c, field, path);
-    if (url !== undefined && hasGlobChars(url.pathname)) c.fail(field, 'a URL names one file; globs (* ? [) work on local paths only');
+    if (checkURL(c, field, path) && PATTERNS.urlPathGlob.test(path)) c.fail(field, 'a URL names one file; globs (* ? [) work on local paths only');
   } else {
     const glob = compileGlob(path, true);
     if (!glob.ok) c.fail(field, `"${path}" is not a valid glob: ${glob.error}`);
   }
-  const name = (path.split(/[?#]/)[0] ?? '').split('/').pop() ?? '';
-  const extension = name.replace(/\.gz$/, '').split('.').pop()?.toLowerCase() ?? '';
-  const implied = name.includes('.') ? FORMAT_BY_EXTENSION[extension] : undefined;
-  if (format !== undefined && implied !== undefined && implied !== format) {
-    c.fail('spec.source.file.format', `the path ends in .${extension} but the format is ${format}; set format: ${implied}`);
+  const implied = FORMAT_EXTENSIONS.find((f) => f.pattern.test(path));
+  if (format !== undefined && implied !== undefined && implied.format !== format) {
+    c.fail('spec.source.file.format', `the path ends in .${implied.extensions.replace('|', ' or .')} but the format is ${format}; set format: ${implied.format}`);
   }
 }
 
-function checkParsesAsURL(c: Checker, field: string, url: string): URL | undefined {
-  try {
-    return new URL(url);
-  } catch {
-    c.fail(field, `"${url}" is not a valid URL`);
-    return undefined;
+function credentialsMessage(url: string): string {
+  return `"${redactURL(url)}" holds credentials (user:password@): they never sit in the resource; put them in a Secret`;
+}
+
+/** An http(s) URL as PATTERNS.httpURL says, that Node parses, without credentials. */
+function checkURL(c: Checker, field: string, url: string): boolean {
+  if (PATTERNS.urlUserinfo.test(url)) {
+    c.fail(field, credentialsMessage(url));
+    return false;
   }
+  if (!PATTERNS.httpURL.test(url) || !URL.canParse(url)) {
+    c.fail(field, `"${url}" is not a valid http(s) URL: it needs http:// or https://, a host name or IP address, a port up to 65535, and no spaces or malformed %-escapes`);
+    return false;
+  }
+  return true;
 }
 
 interface SchemaFields {
@@ -157,7 +199,8 @@ function checkSchema(c: Checker, value: unknown): SchemaFields | undefined {
     label: c.string('spec.schema.label', s.label, name),
     timestamp: c.string('spec.schema.timestamp', s.timestamp, name),
     categorical: c.stringSet('spec.schema.categorical', s.categorical, { maxItems: 1000, item: name }),
-    exclude: c.stringSet('spec.schema.exclude', s.exclude, { maxItems: 100, item: name }),
+    // 64, not more: the CRD's rule that no pattern hides the score must stay within the CEL cost budget.
+    exclude: c.stringSet('spec.schema.exclude', s.exclude, { maxItems: 64, item: name }),
   };
   c.number('spec.schema.threshold', s.threshold, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
   c.string('spec.schema.task', s.task, { enum: ['classification', 'regression'] });
@@ -173,10 +216,14 @@ function checkSchemaAgainstExclude(c: Checker, schema: SchemaFields): void {
   const roles: [string, string | undefined][] = [['score', schema.score], ['label', schema.label], ['timestamp', schema.timestamp]];
   for (const [role, field] of roles) {
     if (field !== undefined && schema.categorical?.includes(field)) {
-      c.fail('spec.schema.categorical', `"${field}" is the ${role} field, not a feature`);
+      c.fail('spec.schema.categorical', `lists the ${role} field "${field}"; it is not a feature`);
     }
   }
   (schema.exclude ?? []).forEach((pattern, i) => {
+    if (!PATTERNS.excludeChars.test(pattern)) {
+      c.fail(`spec.schema.exclude[${i}]`, `"${pattern}" may hold only letters, digits, _ - . / : @, space and the glob characters * ? [ ] !`);
+      return;
+    }
     const glob = compileGlob(pattern);
     if (!glob.ok) {
       c.fail(`spec.schema.exclude[${i}]`, `"${pattern}" is not a valid glob: ${glob.error}`);
@@ -184,8 +231,9 @@ function checkSchemaAgainstExclude(c: Checker, schema: SchemaFields): void {
     }
     const named: [string, string | undefined][] = [...roles, ...(schema.categorical ?? []).map((f): [string, string] => ['categorical', f])];
     for (const [role, field] of named) {
+      // The whole list's path, as the API server's rule (on the schema, which sees the score) says.
       if (field !== undefined && glob.regex.test(field)) {
-        c.fail(`spec.schema.exclude[${i}]`, `"${pattern}" excludes the ${role} field "${field}"`);
+        c.fail('spec.schema.exclude', `pattern "${pattern}" (exclude[${i}]) hides the ${role} field "${field}"`);
       }
     }
   });
@@ -245,6 +293,6 @@ function checkAlerting(c: Checker, value: unknown): void {
     key: (key) => labelKey(key) ?? ((OPERATOR_ALERT_LABELS as readonly string[]).includes(key) ? 'is set by the operator on every alert' : undefined),
   });
   c.stringMap('spec.alerting.annotations', a.annotations, { maxProperties: 32, maxValueLength: 4096, key: labelKey });
-  const url = c.string('spec.alerting.alertmanagerURL', a.alertmanagerURL, { maxLength: 2048, pattern: PATTERNS.optionalHttpURL, patternHelp: 'must be an http(s) URL or empty' });
-  if (url) checkParsesAsURL(c, 'spec.alerting.alertmanagerURL', url);
+  const url = c.string('spec.alerting.alertmanagerURL', a.alertmanagerURL, { maxLength: 2048 });
+  if (url) checkURL(c, 'spec.alerting.alertmanagerURL', url);
 }

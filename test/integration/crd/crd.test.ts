@@ -151,10 +151,10 @@ describe('ModelMonitor CRD on a real API server', () => {
     }
   });
 
-  it('lists monitors with kubectl get mm -A under NAMESPACE NAME MODEL HEALTH ANOMALIES LAST RUN AGE', async () => {
+  it('lists monitors with kubectl get mm -A under NAMESPACE NAME MODEL READY REASON HEALTH ANOMALIES LAST RUN AGE', async () => {
     const out = await kubectlOk(['get', 'mm', '-A']);
     const [header, ...rows] = out.trimEnd().split('\n');
-    assert.deepEqual(header!.trim().split(/\s{2,}/), ['NAMESPACE', 'NAME', 'MODEL', 'HEALTH', 'ANOMALIES', 'LAST RUN', 'AGE']);
+    assert.deepEqual(header!.trim().split(/\s{2,}/), ['NAMESPACE', 'NAME', 'MODEL', 'READY', 'REASON', 'HEALTH', 'ANOMALIES', 'LAST RUN', 'AGE']);
     const row = rows.map((r) => r.trim().split(/\s+/)).find((r) => r[0] === ns && r[1] === 'eta-regressor');
     assert.ok(row, out);
     assert.equal(row[2], 'eta_regressor');
@@ -183,10 +183,26 @@ describe('ModelMonitor CRD on a real API server', () => {
 
     const out = await kubectlOk(['-n', ns, 'get', 'mm', 'feed-ranker']);
     const [header, row] = out.trimEnd().split('\n');
-    assert.deepEqual(header!.trim().split(/\s{2,}/), ['NAME', 'MODEL', 'HEALTH', 'ANOMALIES', 'LAST RUN', 'AGE']);
+    assert.deepEqual(header!.trim().split(/\s{2,}/), ['NAME', 'MODEL', 'READY', 'REASON', 'HEALTH', 'ANOMALIES', 'LAST RUN', 'AGE']);
     const cells = row!.trim().split(/\s+/);
-    assert.deepEqual(cells.slice(0, 4), ['feed-ranker', 'feed-ranker', 'Anomalous', '2']);
-    assert.match(cells[4]!, /^[45]m\d*s?$/, `LAST RUN about 5 minutes ago: ${row}`);
+    assert.deepEqual(cells.slice(0, 6), ['feed-ranker', 'feed-ranker', 'True', 'CronJobReady', 'Anomalous', '2']);
+    assert.match(cells[6]!, /^[45]m\d*s?$/, `LAST RUN about 5 minutes ago: ${row}`);
+  });
+
+  it('shows READY False and the reason of a monitor the operator refused, whose HEALTH is blank', async () => {
+    await kubectlOk(['apply', '-f', '-'], monitorYaml('refused-by-operator', {}));
+    const condition = {
+      type: 'Ready', status: 'False', reason: 'InvalidSpec', message: 'spec.schema.exclude: ...', lastTransitionTime: '2026-11-20T00:00:00Z', observedGeneration: 1,
+    };
+    await kubectlOk(['-n', ns, 'patch', 'mm', 'refused-by-operator', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { conditions: [condition] } })]);
+    const out = await kubectlOk(['-n', ns, 'get', 'mm', 'refused-by-operator']);
+    const [header, row] = out.trimEnd().split('\n');
+    const at = (name: string): number => header!.indexOf(name);
+    // Cells by column position: HEALTH is blank, so splitting on spaces would shift the rest.
+    const cell = (name: string, next: string): string => row!.slice(at(name), at(next)).trim();
+    assert.equal(cell('READY', 'REASON'), 'False', out);
+    assert.equal(cell('REASON', 'HEALTH'), 'InvalidSpec', out);
+    assert.equal(cell('HEALTH', 'ANOMALIES'), '', out);
   });
 
   it('refuses an invalid status through the status subresource, naming the field', async () => {

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
-import { CRON_DESCRIPTOR_PATTERN, CRON_SHAPE_PATTERN, positionalPattern } from '../../../operator/src/api/cron.js';
+import {
+  CRON_DESCRIPTOR_PATTERN, CRON_NEVER_FIRES_PATTERNS, CRON_SHAPE_PATTERN, forwardPositionalPattern, positionalPattern,
+} from '../../../operator/src/api/cron.js';
 import { DEFAULTS } from '../../../operator/src/api/defaults.js';
 import { GROUP, KIND, PLURAL, VERSION, MAX_STATUS_ANOMALIES, type ModelMonitorSpec, type ModelMonitorStatus } from '../../../operator/src/api/types.js';
-import { OPERATOR_ALERT_LABELS, PATTERNS } from '../../../operator/src/api/validate.js';
+import { GLOB_PATTERN } from '../../../operator/src/api/glob.js';
+import { FORMAT_EXTENSIONS, OPERATOR_ALERT_LABELS, PATTERNS } from '../../../operator/src/api/validate.js';
 import { crdPath } from './repo.js';
 
 interface SchemaNode {
@@ -95,6 +98,10 @@ const everyStatusField: DeepRequired<ModelMonitorStatus> = {
   scoredSeries: 1,
   totalSeries: 1,
   accepted: [{ key: 'feature/s/mean', since: 't' }],
+  backtest: {
+    time: 't', from: 't', to: 't', scoredWeeks: 8, sensitivity: 'medium', alerts: 1, alertsPerWeek: 0.13, bySensitivity: { high: 1, medium: 1, low: 1 },
+    suggestedSensitivity: 'medium', anomalies: [{ category: 'feature', subject: 's', statistic: 'mean', start: 't', end: 't', severity: 1 }], message: 'm',
+  },
 };
 
 describe('ModelMonitor CRD', () => {
@@ -156,13 +163,29 @@ describe('ModelMonitor CRD', () => {
       ['spec.model.version', PATTERNS.modelVersion],
       ['spec.model.deploymentRef.name', PATTERNS.dnsSubdomain],
       ['spec.source.influx.credentialsSecretRef.name', PATTERNS.dnsSubdomain],
-      ['spec.source.influx.url', PATTERNS.httpURL],
-      ['spec.source.file.path', PATTERNS.filePath],
       ['spec.detection.sensitivity', PATTERNS.sensitivity],
-      ['spec.alerting.alertmanagerURL', PATTERNS.optionalHttpURL],
     ];
     for (const [path, pattern] of cases) {
       assert.equal(new RegExp(nodeAt(path).pattern!).source, pattern.source, path);
+    }
+    // URL fields have CEL rules instead of a pattern: a failed pattern quotes the value, and the
+    // value may hold credentials.
+    const celRules = (path: string): string => (nodeAt(path)['x-kubernetes-validations'] ?? []).map((r) => r.rule).join('\n');
+    for (const path of ['spec.source.influx.url', 'spec.source.file.path', 'spec.alerting.alertmanagerURL']) {
+      assert.equal(nodeAt(path).pattern, undefined, path);
+      const rules = celRules(path);
+      assert.ok(rules.includes(`!self.matches(r"${PATTERNS.urlUserinfo.source}")`), `${path} refuses credentials`);
+      assert.ok(rules.includes(`self.matches(r"${PATTERNS.httpURL.source}") && isURL(self)`), `${path} checks the URL`);
+    }
+    const pathRules = celRules('spec.source.file.path');
+    for (const source of [PATTERNS.filePath.source, PATTERNS.urlPathGlob.source, GLOB_PATTERN]) assert.ok(pathRules.includes(`r"${source}"`), source);
+    const excludeRules = celRules('spec.schema.exclude.[]');
+    assert.ok(excludeRules.includes(`self.matches(r"${GLOB_PATTERN}")`));
+    assert.ok(excludeRules.includes(`self.matches(r"${PATTERNS.excludeChars.source}")`));
+    assert.ok(celRules('spec.schema').includes(`p.matches(r"${PATTERNS.excludeChars.source}")`));
+    const formatRules = celRules('spec.source.file');
+    for (const f of FORMAT_EXTENSIONS) {
+      assert.ok(formatRules.includes(`!self.path.matches(r"(?i)${f.pattern.source}") || (has(self.format) ? self.format : "jsonl") == "${f.format}"`), f.format);
     }
     for (const path of ['spec.alerting.labels', 'spec.alerting.annotations']) {
       const rule = nodeAt(path)['x-kubernetes-validations']![0]!.rule;
@@ -178,11 +201,13 @@ describe('ModelMonitor CRD', () => {
 
   it('checks the schedule with the cron patterns of cron.ts', () => {
     const rules = nodeAt('spec.schedule')['x-kubernetes-validations']!.map((r) => r.rule);
-    assert.equal(rules.length, 6);
+    assert.equal(rules.length, 12, 'the shape, one rule per field, one per field for backwards ranges, and days that never occur');
     assert.equal(rules[0], `self.matches(r"${CRON_DESCRIPTOR_PATTERN}") || self.matches(r"${CRON_SHAPE_PATTERN}")`);
     for (let i = 0; i < 5; i++) {
       assert.equal(rules[i + 1], `!self.matches(r"${CRON_SHAPE_PATTERN}") || self.matches(r"${positionalPattern(i)}")`);
+      assert.equal(rules[i + 6], `!self.matches(r"${positionalPattern(i)}") || self.matches(r"${forwardPositionalPattern(i)}")`);
     }
+    assert.equal(rules[11], `!self.matches(r"${CRON_NEVER_FIRES_PATTERNS[0]}") && !self.matches(r"${CRON_NEVER_FIRES_PATTERNS[1]}")`);
   });
 
   it('keeps CEL rules for what spans fields', () => {
@@ -201,10 +226,12 @@ describe('ModelMonitor CRD', () => {
     assert.deepEqual(conditions['x-kubernetes-list-map-keys'], ['type']);
   });
 
-  it('prints MODEL, HEALTH, ANOMALIES, LAST RUN and AGE', () => {
+  it('prints MODEL, READY, REASON, HEALTH, ANOMALIES, LAST RUN and AGE', () => {
     const shown = version.additionalPrinterColumns.filter((c) => (c.priority ?? 0) === 0);
     assert.deepEqual(shown.map((c) => [c.name, c.type, c.jsonPath]), [
       ['Model', 'string', '.spec.model.name'],
+      ['Ready', 'string', '.status.conditions[?(@.type=="Ready")].status'],
+      ['Reason', 'string', '.status.conditions[?(@.type=="Ready")].reason'],
       ['Health', 'string', '.status.health'],
       ['Anomalies', 'integer', '.status.anomalyCount'],
       ['Last Run', 'date', '.status.lastRunTime'],

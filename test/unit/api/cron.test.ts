@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { cronMatches, defaultSchedule, parseCron, type CronSchedule } from '../../../operator/src/api/cron.js';
+import {
+  CRON_NEVER_FIRES_PATTERNS, cronMatches, defaultSchedule, forwardPositionalPattern, parseCron, positionalPattern, type CronSchedule,
+} from '../../../operator/src/api/cron.js';
 import { SCHEDULE_CASES } from './cron-cases.js';
 
 function parsed(expr: string): CronSchedule {
@@ -47,12 +49,71 @@ describe('parseCron', () => {
       ['30-5 * * * *', /minute \(1st field\) "30-5": range 30-5 runs backwards/],
       ['0 15 2 * * *', /5 fields .* has 6/],
       ['@every 5m', /unknown descriptor/],
+      ['0 0 31 2 *', /"0 0 31 2 \*" never fires: day 31 of the month never occurs in FEB/],
+      ['0 0 31 4,6 *', /never occurs in APR,JUN/],
     ];
     for (const [expr, message] of cases) {
       const result = parseCron(expr);
       assert.ok(!result.ok);
       assert.match(result.error, message);
     }
+  });
+});
+
+/** Every month item form (a, a-b, a/s, a-b/s, a star with a step, names), steps past December too. */
+function monthItems(): string[] {
+  const names = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+  const out = ['2,4', '2,3', 'FEB,apr', '4,6,9,11', '4/5,2', '2,*/12', '*'];
+  for (let a = 1; a <= 12; a++) {
+    out.push(String(a), `0${a}`.slice(-2), names[a - 1]!, names[a - 1]!.toUpperCase());
+    for (let b = a; b <= 12; b++) out.push(`${a}-${b}`);
+    for (const step of [1, 2, 3, 4, 5, 6, 7, 9, 11, 12, 13, 50]) {
+      out.push(`${a}/${step}`, `*/${step}`);
+      for (let b = a; b <= 12; b++) out.push(`${a}-${b}/${step}`);
+    }
+  }
+  return out;
+}
+
+describe('the CEL patterns of cron.ts (the CRD checks schedules with them)', () => {
+  it('say "never fires" exactly when parseCron does, over every month form', () => {
+    const never = CRON_NEVER_FIRES_PATTERNS.map((p) => new RegExp(p));
+    const doms = ['30', '31', '30,31', '29', '31,1', '30-31', '31/5', '*', '?', '*/1', '30/1', '1-31'];
+    const dows = ['*', '?', '*/1', 'MON', '*,1', '*/2', '1-5'];
+    const wrong: string[] = [];
+    let refused = 0;
+    for (const dom of doms) {
+      for (const month of monthItems()) {
+        for (const dow of dows) {
+          const expr = `0 0 ${dom} ${month} ${dow}`;
+          const parsed = parseCron(expr);
+          if (!parsed.ok && !parsed.error.includes('never fires')) continue;
+          const byParse = !parsed.ok;
+          if (byParse) refused++;
+          if (never.some((r) => r.test(expr)) !== byParse) wrong.push(expr);
+        }
+      }
+    }
+    assert.deepEqual(wrong.slice(0, 10), []);
+    assert.ok(refused > 1000, `only ${refused} schedules that never fire were tried`);
+  });
+
+  it('refuse exactly the backwards ranges parseCron refuses, in every field', () => {
+    const bounds: [number, number][] = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 6]];
+    const wrong: string[] = [];
+    bounds.forEach(([lo, hi], i) => {
+      const forward = new RegExp(forwardPositionalPattern(i));
+      const shape = new RegExp(positionalPattern(i));
+      for (let a = lo; a <= hi; a++) {
+        for (let b = lo; b <= hi; b++) {
+          const fields = ['*', '*', '*', '*', '*'];
+          fields[i] = `${a}-${b}/7`;
+          const expr = fields.join(' ');
+          if ((shape.test(expr) && forward.test(expr)) !== parseCron(expr).ok) wrong.push(expr);
+        }
+      }
+    });
+    assert.deepEqual(wrong.slice(0, 10), []);
   });
 });
 
@@ -68,6 +129,8 @@ describe('cronMatches', () => {
     { expr: '0 0 1 * MON', time: '2026-11-01T00:00:00Z', fires: true, why: 'both day fields restricted: the 1st, a Sunday' },
     { expr: '0 0 1 * MON', time: '2026-11-03T00:00:00Z', fires: false, why: 'both day fields restricted: neither' },
     { expr: '0 0 1 * *', time: '2026-11-02T00:00:00Z', fires: false, why: 'weekday unrestricted: only the 1st' },
+    { expr: '0 0 1 * */1', time: '2026-11-02T00:00:00Z', fires: false, why: 'a weekday step of 1 is unrestricted, as in the CronJob controller' },
+    { expr: '0 0 29 2 *', time: '2028-02-29T00:00:00Z', fires: true, why: 'February 29 of a leap year' },
   ];
   for (const c of cases) {
     it(`${c.fires ? 'fires' : 'does not fire'} for "${c.expr}" at ${c.time} (${c.why})`, () => {

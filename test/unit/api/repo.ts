@@ -43,6 +43,8 @@ export interface InvalidFixture {
   field: string;
   /** Text the refusal must also contain, from an optional `# expect-message:` comment. */
   message?: string;
+  /** A secret in the fixture that no refusal may quote, from an optional `# never-echo:` comment. */
+  neverEcho?: string;
   resource: unknown;
 }
 
@@ -53,7 +55,10 @@ export function invalidFixtures(): InvalidFixture[] {
     const field = /^# expect-field: (\S+)$/m.exec(text)?.[1];
     if (rule === undefined || field === undefined) throw new Error(`${path} lacks its "# Invalid:" or "# expect-field:" comment`);
     const message = /^# expect-message: (.+)$/m.exec(text)?.[1];
+    const neverEcho = /^# never-echo: (\S+)$/m.exec(text)?.[1];
     const name = path.split('/').pop()!.replace(/\.yaml$/, '');
-    return { path, name, rule, field, ...(message === undefined ? {} : { message }), resource: yaml.load(text) };
+    return {
+      path, name, rule, field, ...(message === undefined ? {} : { message }), ...(neverEcho === undefined ? {} : { neverEcho }), resource: yaml.load(text),
+    };
   });
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { validateMonitor, validateSpec, type FieldError } from '../../../operator/src/api/validate.js';
+import { redactURL, validateMonitor, validateSpec, type FieldError } from '../../../operator/src/api/validate.js';
 import { SCHEDULE_CASES } from './cron-cases.js';
 import { invalidFixtures, loadYaml, yamlFiles } from './repo.js';
 
@@ -58,9 +58,24 @@ describe('validateSpec', () => {
     { why: 'refuses a .csv path read as the default jsonl', patch: { source: { file: { path: '/data/x/*.csv' } } }, field: 'spec.source.file.format', message: /set format: csv/ },
     { why: 'accepts a .csv.gz path read as csv', patch: { source: { file: { path: '/data/x/*.csv.gz', format: 'csv' } } } },
     { why: 'accepts a path with no extension in any format', patch: { source: { file: { path: '/data/x/part-*', format: 'parquet' } } } },
-    { why: 'refuses an exclude pattern that hides the score', patch: { schema: { score: 'score', exclude: ['s*'] } }, field: 'spec.schema.exclude[0]', message: /score field "score"/ },
-    { why: 'refuses an exclude pattern that hides a categorical feature', patch: { schema: { categorical: ['debug_country'], exclude: ['debug_*'] } }, field: 'spec.schema.exclude[0]' },
-    { why: 'refuses an invalid exclude glob', patch: { schema: { exclude: ['[z-a]'] } }, field: 'spec.schema.exclude[0]' },
+    { why: 'refuses an exclude pattern that hides the score', patch: { schema: { score: 'score', exclude: ['x', 's*'] } }, field: 'spec.schema.exclude', message: /"s\*" \(exclude\[1\]\) hides the score field "score"/ },
+    { why: 'refuses an exclude pattern that hides a categorical feature', patch: { schema: { categorical: ['debug_country'], exclude: ['debug_*'] } }, field: 'spec.schema.exclude' },
+    { why: 'refuses an invalid exclude glob', patch: { schema: { exclude: ['[z-a]'] } }, field: 'spec.schema.exclude[0]', message: /range z-a .* must run forwards/ },
+    { why: 'refuses an exclude pattern with a character beyond field names and globs', patch: { schema: { exclude: ['a+b'] } }, field: 'spec.schema.exclude[0]', message: /may hold only/ },
+    { why: 'refuses more than 64 exclude patterns', patch: { schema: { exclude: Array.from({ length: 65 }, (_, i) => `f${i}`) } }, field: 'spec.schema.exclude', message: /at most 64/ },
+    { why: 'refuses an exclude class holding *', patch: { schema: { exclude: ['a[*]'] } }, field: 'spec.schema.exclude[0]', message: /must not hold/ },
+    { why: 'refuses the score listed as categorical', patch: { schema: { score: 'p', categorical: ['p'] } }, field: 'spec.schema.categorical', message: /lists the score field "p"/ },
+    { why: 'refuses an impossible schedule', patch: { schedule: '0 0 31 2 *' }, field: 'spec.schedule', message: /never fires/ },
+    { why: 'accepts February 29', patch: { schedule: '0 0 29 2 *' } },
+    { why: 'refuses credentials in the influx URL', patch: { source: { influx: { database: 'd', measurement: 'm', url: 'http://u:pw@influx:8086' } } }, field: 'spec.source.influx.url', message: /"http:\/\/\*\*\*@influx:8086" holds credentials/ },
+    { why: 'refuses credentials in the alertmanagerURL', patch: { alerting: { alertmanagerURL: 'https://u:pw@am:9093/' } }, field: 'spec.alerting.alertmanagerURL', message: /credentials/ },
+    { why: 'refuses credentials in a file URL', patch: { source: { file: { path: 'https://u:pw@logs/x.jsonl' } } }, field: 'spec.source.file.path', message: /credentials/ },
+    { why: 'refuses credentials in a URL of another scheme', patch: { source: { file: { path: 'ftp://u:pw@logs/x.jsonl' } } }, field: 'spec.source.file.path', message: /"ftp:\/\/\*\*\*@logs\/x.jsonl" holds credentials/ },
+    { why: 'refuses a URL with an unclosed IPv6 bracket', patch: { source: { influx: { database: 'd', measurement: 'm', url: 'http://[::1' } } }, field: 'spec.source.influx.url', message: /not a valid http\(s\) URL/ },
+    { why: 'refuses a port above 65535', patch: { alerting: { alertmanagerURL: 'http://am:70000' } }, field: 'spec.alerting.alertmanagerURL' },
+    { why: 'refuses a .CSV.GZ path read as jsonl, in any case', patch: { source: { file: { path: '/data/x.CSV.GZ' } } }, field: 'spec.source.file.format', message: /set format: csv/ },
+    { why: 'judges a URL\'s extension before its query', patch: { source: { file: { path: 'https://logs/x.parquet?as=jsonl', format: 'jsonl' } } }, field: 'spec.source.file.format', message: /set format: parquet/ },
+    { why: 'reads "?" in a local path as a glob, not a query', patch: { source: { file: { path: '/data/part-?.csv' } } }, field: 'spec.source.file.format', message: /set format: csv/ },
     { why: 'refuses the label listed as categorical', patch: { schema: { label: 'y', categorical: ['y'] } }, field: 'spec.schema.categorical' },
     { why: 'refuses a duplicate categorical field', patch: { schema: { categorical: ['a', 'a'] } }, field: 'spec.schema.categorical[1]' },
     { why: 'refuses a timestamp equal to the label', patch: { schema: { label: 't', timestamp: 't' } }, field: 'spec.schema.timestamp' },
@@ -99,8 +114,34 @@ describe('validateSpec', () => {
     });
   }
 
+  it('never quotes the credentials of a URL in any message', () => {
+    const secret = 'hunter2-secret';
+    const urls = [`http://user:${secret}@influx:8086`, `http://user:${secret}@[::1`, `https://${secret}@h/a b`, `ftp://u:${secret}@h/`];
+    for (const url of urls) {
+      const errors = validateSpec(spec({ source: { file: { path: url } }, alerting: { alertmanagerURL: url } }));
+      assert.ok(errors.length >= 2, JSON.stringify(errors));
+      assert.ok(!JSON.stringify(errors).includes(secret), JSON.stringify(errors));
+      const influx = validateSpec(spec({ source: { influx: { database: 'd', measurement: 'm', url } } }));
+      assert.ok(!JSON.stringify(influx).includes(secret), JSON.stringify(influx));
+    }
+  });
+
   it('reports every problem at once, not only the first', () => {
     const errors = validateSpec(spec({ granularity: '1w', mode: 'Audit', detection: { minSeverity: -1 } }));
     assert.deepEqual(fields(errors).sort(), ['spec.detection.minSeverity', 'spec.granularity', 'spec.mode']);
   });
+});
+
+describe('redactURL', () => {
+  const cases: [string, string][] = [
+    ['http://user:pass@host:8086/x', 'http://***@host:8086/x'],
+    ['https://token@host', 'https://***@host'],
+    ['http://host/a@b', 'http://host/a@b'],
+    ['/data/x@y.jsonl', '/data/x@y.jsonl'],
+  ];
+  for (const [url, shown] of cases) {
+    it(`shows ${url} as ${shown}`, () => {
+      assert.equal(redactURL(url), shown);
+    });
+  }
 });
