@@ -36,7 +36,12 @@ export interface KubeControlPlane {
   stop(): Promise<void>;
 }
 
-export async function startKube(dir: string): Promise<KubeControlPlane> {
+export interface KubeOptions {
+  /** Extra kube-apiserver flags, after the harness's own (a later flag wins), e.g. `--watch-cache=false`. */
+  apiserverArgs?: string[];
+}
+
+export async function startKube(dir: string, options: KubeOptions = {}): Promise<KubeControlPlane> {
   mkdirSync(dir, { recursive: true });
   const etcdBin = goBinary('etcd');
   const apiserverBin = goBinary('kube-apiserver');
@@ -86,6 +91,7 @@ export async function startKube(dir: string): Promise<KubeControlPlane> {
       `--service-account-signing-key-file=${certs.saPrivateKey}`,
       `--cert-dir=${dir}`,
       '--v=1',
+      ...(options.apiserverArgs ?? []),
     ],
     logFile: join(dir, 'kube-apiserver.log'),
   });

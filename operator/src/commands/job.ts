@@ -7,17 +7,24 @@
  * shows it too, and 0 on success, healthy or anomalous: unlike the other commands, an anomalous
  * run does not exit 1, since Kubernetes would count it a failed Job and retry it (the anomaly is
  * on the status and in the alerts).
+ *
+ * A monitor deleted (or replaced) while the run is under way: the run resolves the alerts it
+ * sent, writes no status and exits 0 saying so (run/deletion-guard.ts), since the operator has
+ * already resolved what the monitor's last status held.
  */
 import { withDefaults, type DefaultedSpec } from '../api/defaults.js';
 import { validateSpec } from '../api/validate.js';
 import { postAlerts } from '../alerting/client.js';
+import { MonitorGoneError, guardAgainstDeletion } from '../run/deletion-guard.js';
 import { helpFor, loadJobConfig, type Credentials, type JobConfig } from '../config.js';
 import { AlertigerError, describeError, errorCode } from '../errors.js';
 import { loadKubeConfig } from '../k8s/client.js';
 import { createLogger } from '../log.js';
 import { openFileSource, openInfluxSource, type RowSource } from '../sources/index.js';
 import { InfluxStatisticsStore } from '../store/influx.js';
+import { KubeApiError } from '../k8s/errors.js';
 import { kubeMonitorClient } from '../k8s/job-status.js';
+import { backtestMonitor } from '../local/backtest.js';
 import { runMonitor } from '../run/run.js';
 import { sourceStatistics } from '../run/statistics.js';
 import { buildJobStatus } from '../run/status.js';
@@ -57,24 +64,46 @@ export async function run(args: string[]): Promise<number> {
     { url: config.influxUrl, database: config.influxDatabase, ...config.influxCredentials },
   );
   const clock = clockFrom(config.now);
+  const isNotFound = (err: unknown): boolean => err instanceof KubeApiError && err.status === 404;
+  const guarded = guardAgainstDeletion({
+    monitor,
+    lookup: () => kube.get(namespace, name).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }),
+    alerts: { post: (url, alerts) => postAlerts(url, alerts) },
+    status: kube,
+    isNotFound,
+    now: () => new Date(),
+    log: logger,
+  });
+  const statistics = sourceStatistics({ spec, open: (from, to) => openSource(spec, config, from, to), references: store, now: clock });
   try {
     const result = await runMonitor(monitor, {
-      statistics: sourceStatistics({ spec, open: (from, to) => openSource(spec, config, from, to), references: store, now: clock }),
+      statistics,
       store,
       detector,
-      alerts: { post: (url, alerts) => postAlerts(url, alerts) },
-      status: kube,
+      alerts: guarded.alerts,
+      status: guarded.status,
       clock,
       alertClock: () => new Date(),
       logger,
       alertmanagerUrl: config.alertmanagerUrl,
       reportUrl: config.reportUrl,
+      // A first run replays the detector over the source's history: status.backtest.
+      backtest: (latestEnd) => backtestMonitor({ monitor, statistics, detector, logger, to: latestEnd, now: clock() }),
     });
     const s = result.status;
     process.stdout.write(`${namespace}/${name}: ${s.health}, ${s.anomalyCount} open anomalies, ${result.stored.length} window(s) stored, ` +
       `${result.alerts.firing.length} alert(s) sent, ${result.alerts.resolved.length} resolved, ${(result.durationMs / 1000).toFixed(1)} s` +
       (result.error !== undefined ? `; failed [${errorCode(result.error)}]: ${describeError(result.error)}` : '') + '\n');
     return result.error === undefined ? 0 : 2;
+  } catch (err) {
+    // Nothing is left to monitor or retry: the Job succeeds, saying what happened.
+    if (!(err instanceof MonitorGoneError)) throw err;
+    logger.warn('Monitor gone during the run', { error: err.message });
+    process.stdout.write(`${namespace}/${name}: ${err.message}\n`);
+    return 0;
   } finally {
     detector.dispose();
   }
@@ -90,7 +119,8 @@ function clockFrom(now: Date | undefined): () => Date {
 /** The monitor's inference log for [from, to): a file (path, glob, URL) or an InfluxDB measurement. */
 function openSource(spec: DefaultedSpec, config: JobConfig, from: number, to: number): Promise<RowSource> {
   if (spec.source.file !== undefined) {
-    return openFileSource(spec.source.file, { timestamp: spec.schema.timestamp });
+    // `ts` when the schema names none, as `alertiger run` and docs/design.md have it.
+    return openFileSource(spec.source.file, { timestamp: spec.schema.timestamp ?? 'ts' });
   }
   const influx = spec.source.influx;
   // A source on another server uses its own Secret; on the operator's server, the operator's.

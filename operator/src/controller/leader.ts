@@ -5,9 +5,15 @@
  * skew between nodes does not matter); a leader that could not renew within the renew deadline
  * stops acting before anyone else may start. Writes use the Lease's resourceVersion, so of two
  * replicas racing for the same record exactly one wins (the other gets 409).
+ *
+ * A Lease that cannot be read or written at all (its namespace missing, RBAC forbidding it, the
+ * API unreachable) is not a race lost: the replica would never lead and nobody would say why. So
+ * such a failure is kept as `problem()` (the operator's /readyz answers 503 with it), logged once
+ * per distinct cause, counted, and cleared by the first attempt that works again.
  */
 import type { Logger } from '../log.js';
-import { describeError } from '../errors.js';
+import { describeError, errorCode } from '../errors.js';
+import { isConflict } from '../k8s/errors.js';
 import type { KubePort } from '../k8s/port.js';
 import type { Timers } from '../k8s/informer.js';
 import { realTimers } from '../k8s/informer.js';
@@ -53,6 +59,8 @@ export interface LeaderOptions {
   timers?: Timers;
   onStartedLeading(): void;
   onStoppedLeading(): void;
+  /** Called on each failed attempt other than a lost race, with the error's stable code. */
+  onError?(reason: string): void;
 }
 
 export class LeaderElector {
@@ -63,6 +71,8 @@ export class LeaderElector {
   private timer: unknown;
   private running = false;
   private inFlight: Promise<void> | undefined;
+  /** Why the last attempt could not use the Lease (a lost race is no problem), or undefined. */
+  private failure: string | undefined;
   private readonly now: () => number;
   private readonly timers: Timers;
 
@@ -78,6 +88,15 @@ export class LeaderElector {
   /** True once the first attempt has told whether this replica leads. */
   stateKnown(): boolean {
     return this.known;
+  }
+
+  /**
+   * Why this replica cannot take part in the election, while it does not lead: the cause of the
+   * last failed attempt. A follower waiting for a healthy leader has none.
+   */
+  problem(): string | undefined {
+    if (this.leading || this.failure === undefined) return undefined;
+    return `cannot take the leader Lease ${this.options.namespace}/${this.options.name}: ${this.failure}`;
   }
 
   start(): void {
@@ -109,6 +128,7 @@ export class LeaderElector {
       const durationSeconds = Math.ceil(this.options.leaseDurationMs / 1000);
       if (action === 'follow') {
         this.known = true;
+        this.recovered();
         this.setLeading(false);
         return;
       }
@@ -125,11 +145,13 @@ export class LeaderElector {
       }
       this.lastRenew = now;
       this.known = true;
+      this.recovered();
       if (action !== 'renew') this.options.log.info('Acquired leadership', { lease: `${namespace}/${name}`, identity });
       this.setLeading(true);
     } catch (err) {
       // A 409 means another replica wrote the lease first; anything else is an outage. Either
       // way a leader keeps acting only while its last renewal is within the renew deadline.
+      if (!isConflict(err)) this.failed(err);
       if (this.leading && now - this.lastRenew >= this.options.renewDeadlineMs) {
         this.options.log.warn('Lost leadership: could not renew the lease', { error: describeError(err) });
         this.setLeading(false);
@@ -137,6 +159,26 @@ export class LeaderElector {
         this.known = true;
       }
     }
+  }
+
+  /** Records a failed attempt; the warning is logged only when the cause differs from the last. */
+  private failed(err: unknown): void {
+    // The error's own message ("create Lease NS/NAME: namespaces "NS" not found"), not the
+    // chain of causes: client-node's cause carries the whole HTTP response, headers and all.
+    const cause = err instanceof Error ? err.message : String(err);
+    this.options.onError?.(errorCode(err));
+    if (cause === this.failure) return;
+    this.failure = cause;
+    // A leader keeps acting until its renew deadline; a follower cannot lead until this is fixed.
+    this.options.log.warn('Cannot use the leader Lease', {
+      lease: `${this.options.namespace}/${this.options.name}`, leading: this.leading, code: errorCode(err), error: cause,
+    });
+  }
+
+  private recovered(): void {
+    if (this.failure === undefined) return;
+    this.failure = undefined;
+    this.options.log.info('The leader Lease is usable again', { lease: `${this.options.namespace}/${this.options.name}` });
   }
 
   private schedule(delay: number): void {

@@ -3,14 +3,15 @@
  * given its configuration and a KubePort. The `operator` command calls it with the client-node
  * adapter; tests and the benchmark call it against the test API server.
  */
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ModelMonitor } from '../api/types.js';
 import type { OperatorConfig } from '../config.js';
 import { jobTemplateConfig } from '../jobs/index.js';
 import type { KubePort } from '../k8s/port.js';
 import { createLogger, type Logger } from '../log.js';
+import { reportTokenSource } from '../server/access.js';
 import { createApp, listen, type ReportHandler } from '../server/app.js';
-import { OperatorMetrics } from '../server/metrics.js';
+import { METRIC_PREFIX, OperatorMetrics } from '../server/metrics.js';
 import { alertmanagerHooks, type AlertHooks } from './alerts.js';
 import { Controller } from './controller.js';
 import { LeaderElector } from './leader.js';
@@ -52,10 +53,14 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps):
   const controller = new Controller({
     port: deps.port, config, job: jobTemplateConfig(config), log, metrics, alerts, identity: deps.identity,
   });
+  metrics.trackMonitors(() => controller.monitors.list());
   let elector: LeaderElector | undefined;
   const notReadyReason = (): string | undefined => {
     if (!controller.synced()) return 'caches not synced';
     if (elector !== undefined && !elector.stateKnown()) return 'leader election state unknown';
+    // A replica that cannot even reach its Lease would never lead: say so rather than look fine.
+    const leaseProblem = elector?.problem();
+    if (leaseProblem !== undefined) return leaseProblem;
     return undefined;
   };
   const server = await listen(createApp({
@@ -63,6 +68,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps):
     notReadyReason,
     lookupMonitor: (ns, name): ModelMonitor | undefined => controller.monitors.get(ns, name),
     ...(deps.reportHandler ? { reportHandler: deps.reportHandler } : {}),
+    reportToken: reportTokenSource(config),
   }), config.listen.host, config.listen.port);
   try {
     await controller.start();
@@ -71,6 +77,11 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps):
     throw err;
   }
   if (config.leaderElect) {
+    const leaseErrors = new Counter({
+      name: `${METRIC_PREFIX}leader_election_errors_total`,
+      help: 'Failed attempts to read or write the leader Lease, by error code (a lost race is not counted).',
+      labelNames: ['reason'], registers: [registry],
+    });
     elector = new LeaderElector({
       port: deps.port,
       namespace: config.operatorNamespace,
@@ -82,6 +93,7 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps):
       log,
       onStartedLeading: () => controller.setLeading(true),
       onStoppedLeading: () => controller.setLeading(false),
+      onError: (reason) => leaseErrors.inc({ reason }),
     });
     elector.start();
   } else {

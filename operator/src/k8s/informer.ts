@@ -3,6 +3,12 @@
  * normally and re-lists after 410 Gone, but after any other error (a failed list, a refused or
  * broken watch) it calls its error callbacks and stops for good. This wrapper restarts it with
  * exponential backoff, and joins one ListWatch per namespace into one cache.
+ *
+ * A 410 Gone (the watch resumed from a resourceVersion etcd has compacted away, e.g. after a
+ * network partition) is ListWatch's own business: it forgets the version and lists again, and the
+ * list's differences come out as add, update and delete events. It says nothing, though, so this
+ * wrapper tells it apart and logs it: ListWatch clears its version only on a 410, so a (re)connect
+ * with no version, after a list has already succeeded, is a relist after a Gone.
  */
 import type { Logger } from '../log.js';
 import { backoffDelay } from '../retry.js';
@@ -17,6 +23,18 @@ export interface RawInformer<T> {
   stop(): Promise<void>;
   get(name: string, namespace?: string): T | undefined;
   list(namespace?: string): readonly T[];
+}
+
+/** What client-node's ListWatch also has, and the Gone detection needs. */
+interface Versioned {
+  /** Before each list or watch. */
+  on(verb: 'connect', cb: (err?: unknown) => void): void;
+  /** The version the next watch resumes from; '' before the first list and after a 410 Gone. */
+  latestResourceVersion(): string;
+}
+
+function versioned<T>(raw: RawInformer<T>): (RawInformer<T> & Versioned) | undefined {
+  return typeof (raw as unknown as Partial<Versioned>).latestResourceVersion === 'function' ? raw as unknown as RawInformer<T> & Versioned : undefined;
 }
 
 export interface Timers {
@@ -40,6 +58,8 @@ export interface RestartOptions {
   initialDelayMs?: number;
   maxDelayMs?: number;
   timers?: Timers;
+  /** Called on each relist after a 410 Gone (for a metric). */
+  onGone?(): void;
 }
 
 interface Member<T> {
@@ -49,6 +69,8 @@ interface Member<T> {
   failures: number;
   /** Errors seen since the current start began. */
   errorsThisStart: number;
+  /** Relists after a 410 Gone since the informer was made. */
+  goneRelists: number;
   timer?: unknown;
 }
 
@@ -59,7 +81,7 @@ export class RestartingInformer<T extends KubeObject> implements Informer<T> {
 
   constructor(raws: RawInformer<T>[], handlers: InformerHandlers<T>, private readonly options: RestartOptions) {
     this.timers = options.timers ?? realTimers;
-    this.members = raws.map((raw) => ({ raw, synced: false, failures: 0, errorsThisStart: 0 }));
+    this.members = raws.map((raw) => ({ raw, synced: false, failures: 0, errorsThisStart: 0, goneRelists: 0 }));
     for (const member of this.members) {
       if (handlers.upsert) {
         member.raw.on('add', handlers.upsert);
@@ -67,7 +89,13 @@ export class RestartingInformer<T extends KubeObject> implements Informer<T> {
       }
       if (handlers.delete) member.raw.on('delete', handlers.delete);
       member.raw.on('error', (err) => this.onError(member, err));
+      versioned(member.raw)?.on('connect', () => this.onConnect(member));
     }
+  }
+
+  /** Relists after a 410 Gone, over all namespaces: a test and a metric can tell one happened. */
+  goneRelists(): number {
+    return this.members.reduce((sum, m) => sum + m.goneRelists, 0);
   }
 
   async start(): Promise<void> {
@@ -114,6 +142,15 @@ export class RestartingInformer<T extends KubeObject> implements Informer<T> {
       member.synced = true;
       member.failures = 0;
     }
+  }
+
+  private onConnect(member: Member<T>): void {
+    if (!member.synced || versioned(member.raw)?.latestResourceVersion() !== '') return;
+    member.goneRelists++;
+    this.options.log.warn('Watch expired (410 Gone: its resourceVersion was compacted); relisting', {
+      informer: this.options.name, relists: member.goneRelists,
+    });
+    this.options.onGone?.();
   }
 
   private onError(member: Member<T>, err: unknown): void {
