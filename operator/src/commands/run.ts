@@ -16,10 +16,11 @@ import { AlertigerError, describeError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { newestRowTime, openFileSource, type FileFormat, type RowSource } from '../sources/index.js';
 import { formatDataQuality } from '../run/quality.js';
-import type { WindowStatistics } from '../run/ports.js';
+import type { StatisticsPort, WindowStatistics } from '../run/ports.js';
 import { granularityMs } from '../api/granularity.js';
 import { latestClosedEnd } from '../run/windows.js';
 import { runLocally } from '../local/local.js';
+import { backtestMonitor, formatBacktest } from '../local/backtest.js';
 import { formatAnomalies, formatCoverage, formatGetMonitors, stderrProgress } from '../local/print.js';
 import { formatEpisodes, replay } from '../local/replay.js';
 import { sourceStatistics } from '../run/statistics.js';
@@ -109,7 +110,9 @@ export async function run(args: string[]): Promise<number> {
   const logger = createLogger({ level: process.env.ALERTIGER_LOG_LEVEL === undefined ? 'warn' : undefined });
   const detector = await loadDetector(values.detector, { logger });
   try {
-    const { monitor: updated, result, created } = await runLocally(monitor, { storeDir, detector, now, logger, open, reportPath });
+    const backtest = (statistics: StatisticsPort) => (latestEnd: Date) =>
+      backtestMonitor({ monitor, statistics, detector, logger, to: latestEnd, now });
+    const { monitor: updated, result, created } = await runLocally(monitor, { storeDir, detector, now, logger, open, reportPath, backtest });
     const status = updated.status!;
     if (values.json === true) {
       const name = `${updated.metadata.namespace}/${updated.metadata.name}`;
@@ -122,6 +125,7 @@ export async function run(args: string[]): Promise<number> {
       '',
       formatAnomalies(status),
       formatCoverage(status),
+      ...(result.plan.firstRun && status.backtest !== undefined ? ['', formatBacktest(status.backtest)] : []),
       ...qualityLines(result.stored),
       '',
       `Stored ${result.stored.length} window(s) in ${storeDir}; run took ${(result.durationMs / 1000).toFixed(1)} s.`,

@@ -16,7 +16,7 @@ import type { ScoringDetector } from '../run/detect.js';
 import { buildReportData } from '../report/data.js';
 import { runMonitor, type RunResult } from '../run/run.js';
 import { sourceStatistics } from '../run/statistics.js';
-import type { StatisticsPort } from '../run/ports.js';
+import type { RunDeps, StatisticsPort } from '../run/ports.js';
 
 export interface LocalRunOptions {
   storeDir: string;
@@ -31,6 +31,8 @@ export interface LocalRunOptions {
   statistics?: (store: MonitorStore) => StatisticsPort;
   /** Where to write the report page; none when absent. */
   reportPath?: string;
+  /** A first run's backtest over the run's own statistics port (local/backtest.ts); none when absent. */
+  backtest?: (statistics: StatisticsPort) => NonNullable<RunDeps['backtest']>;
 }
 
 export interface LocalRunResult {
@@ -61,6 +63,7 @@ export async function runLocally(monitor: ModelMonitor, options: LocalRunOptions
     status: { write: async (_m, s) => store.saveStatus({ ...status, ...s }) },
     clock,
     logger: options.logger,
+    ...(options.backtest !== undefined ? { backtest: options.backtest(statistics) } : {}),
   });
   await store.appendRun({
     time: result.status.lastRunTime,

@@ -65,6 +65,8 @@ export interface ReplayRun {
   health: string;
   anomalyCount: number;
   anomalies: AnomalyStatus[];
+  /** Series the run could score (0: not enough history yet). */
+  scoredSeries: number;
   error?: string;
 }
 
@@ -260,7 +262,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     });
     const s = current.result.status;
     const run: ReplayRun = {
-      window, time, health: s.health, anomalyCount: s.anomalyCount, anomalies: s.anomalies,
+      window, time, health: s.health, anomalyCount: s.anomalyCount, anomalies: s.anomalies, scoredSeries: s.scoredSeries ?? 0,
       ...(current.result.error !== undefined ? { error: describeError(current.result.error) } : {}),
     };
     runs.push(run);

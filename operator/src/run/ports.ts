@@ -3,7 +3,7 @@
  * source, InfluxDB, the detector, Alertmanager and the Kubernetes status; `alertiger run` and
  * `alertiger demo` wire the same run to a local file, the embedded store and no cluster.
  */
-import type { AnomalyStatus, ModelMonitor } from '../api/types.js';
+import type { AnomalyStatus, BacktestStatus, ModelMonitor } from '../api/types.js';
 import type { Logger } from '../log.js';
 import type { PostableAlert } from '../alerting/payload.js';
 import type { ScoringDetector } from './detect.js';
@@ -107,4 +107,9 @@ export interface RunDeps {
   retries?: number;
   retryDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * A first run's backtest (local/backtest.ts): the detector replayed over the history the source
+   * holds, up to the end of the run's newest window. Absent: no backtest (replays, tests).
+   */
+  backtest?: (latestEnd: Date) => Promise<BacktestStatus>;
 }

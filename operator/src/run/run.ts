@@ -12,7 +12,7 @@
  */
 import { withDefaults, type DefaultedSpec } from '../api/defaults.js';
 import { granularityMs } from '../api/granularity.js';
-import { ACCEPT_ANNOTATION, type AcceptedChange, type AnomalyStatus, type ModelMonitor, type ModelMonitorStatus } from '../api/types.js';
+import { ACCEPT_ANNOTATION, type AcceptedChange, type AnomalyStatus, type BacktestStatus, type ModelMonitor, type ModelMonitorStatus } from '../api/types.js';
 import type { Logger } from '../log.js';
 import { alertsForAnomalies, alertsForStatus, alertTarget, anomalyKey, monitorReportUrl, runAlertLifetime, resolvedAlerts, type PostableAlert } from '../alerting/payload.js';
 import { SPECS } from '../detector/spec.js';
@@ -87,6 +87,7 @@ export async function runMonitor(monitor: ModelMonitor, deps: RunDeps): Promise<
       historyWindows: ctx.history,
       skippedWindows: plan.skippedWindows,
       dataQuality: dataQualityCondition(read.computed),
+      ...(plan.firstRun && stored.length > 0 ? await backtestOf(ctx) : {}),
     };
   } catch (err) {
     log.error('Run failed', { code: errorCode(err), error: describeError(err) });
@@ -133,6 +134,23 @@ function runContext(monitor: ModelMonitor, deps: RunDeps): RunContext {
     onRetry: (err, attempt, delayMs) => log.warn(`Retrying: ${what}`, { attempt, delayMs, error: describeError(err) }),
   });
   return { monitor, deps, started, log, spec, history, step: granularityMs(spec.granularity), plan, retry };
+}
+
+/**
+ * A first run's backtest, when the deps provide one. It only informs: a failure is logged and
+ * the run goes on without it.
+ */
+async function backtestOf(ctx: RunContext): Promise<{ backtest?: BacktestStatus }> {
+  if (ctx.deps.backtest === undefined) return {};
+  const started = Date.now();
+  try {
+    const backtest = await ctx.deps.backtest(ctx.plan.latestEnd);
+    ctx.log.info('Backtest', { message: backtest.message, ms: Date.now() - started });
+    return { backtest };
+  } catch (err) {
+    ctx.log.warn('Backtest failed; the status goes without it', { code: errorCode(err), error: describeError(err) });
+    return {};
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
  * The operator owns Ready, observedGeneration and cronJobName; server-side apply merges the two.
  */
 import {
-  MAX_STATUS_ANOMALIES, type AcceptedChange, type AnomalyStatus, type Condition, type Health, type ModelMonitorStatus,
+  MAX_STATUS_ANOMALIES, type AcceptedChange, type AnomalyStatus, type BacktestStatus, type Condition, type Health, type ModelMonitorStatus,
 } from '../api/types.js';
 import { describeError, errorCode } from '../errors.js';
 import { fmt } from '../alerting/payload.js';
@@ -14,7 +14,7 @@ import { CONDITION_DATA_QUALITY, CONDITION_HEALTHY, CONDITION_LAST_RUN, setCondi
 /** The status fields the job writes, and nothing else (its server-side apply field set). */
 export type JobStatus = Required<Pick<ModelMonitorStatus,
   'health' | 'anomalyCount' | 'anomalies' | 'lastRunTime' | 'conditions'>> &
-  Pick<ModelMonitorStatus, 'lastSuccessfulRunTime' | 'lastWindowEnd' | 'scoredSeries' | 'totalSeries' | 'accepted'>;
+  Pick<ModelMonitorStatus, 'lastSuccessfulRunTime' | 'lastWindowEnd' | 'scoredSeries' | 'totalSeries' | 'accepted' | 'backtest'>;
 
 /** Under this share of its series scored, a monitor without anomalies is not called Healthy. */
 const MIN_SCORED_SHARE = 0.5;
@@ -39,6 +39,8 @@ export type RunOutcome =
     historyWindows: number;
     /** Windows too old to catch up (see WindowPlan.skippedWindows). */
     skippedWindows: number;
+    /** A first run's backtest; later runs keep the one on the status. */
+    backtest?: BacktestStatus;
   }
   | { ok: false; error: unknown };
 
@@ -75,6 +77,7 @@ export function buildJobStatus(input: StatusInput): JobStatus {
       ...(previous?.scoredSeries !== undefined ? { scoredSeries: previous.scoredSeries } : {}),
       ...(previous?.totalSeries !== undefined ? { totalSeries: previous.totalSeries } : {}),
       ...(previous?.accepted !== undefined ? { accepted: previous.accepted } : {}),
+      ...keptBacktest(undefined, previous),
       conditions: [
         setCondition(conditions, { type: CONDITION_HEALTHY, status: 'Unknown', reason: 'RunFailed', message }, now, input.generation),
         setCondition(conditions, { type: CONDITION_LAST_RUN, status: 'False', reason, message }, now, input.generation),
@@ -95,6 +98,7 @@ export function buildJobStatus(input: StatusInput): JobStatus {
     scoredSeries: outcome.scoredSeries,
     totalSeries: outcome.totalSeries,
     ...(outcome.accepted !== undefined && outcome.accepted.length > 0 ? { accepted: outcome.accepted } : {}),
+    ...keptBacktest(outcome.backtest, previous),
     conditions: [
       setCondition(conditions, healthyCondition(health, ranked, outcome), now, input.generation),
       ...(outcome.dataQuality !== undefined ? [setCondition(conditions, outcome.dataQuality, now, input.generation)] : []),
@@ -108,6 +112,12 @@ export function buildJobStatus(input: StatusInput): JobStatus {
       }, now, input.generation),
     ],
   };
+}
+
+/** The job's apply owns only what it sends: the first run's backtest is sent on every run to stay. */
+function keptBacktest(found: BacktestStatus | undefined, previous: ModelMonitorStatus | undefined): { backtest?: BacktestStatus } {
+  const backtest = found ?? previous?.backtest;
+  return backtest === undefined ? {} : { backtest };
 }
 
 /**

@@ -145,7 +145,7 @@ describe('replay (backfill)', () => {
       category: 'feature', subject: 'age', statistic: 'mean', start: iso(start), severity, score: 0.9, observed: 60, expected: 40, lower: 38, upper: 42,
     });
     const run = (n: number, anomalies: AnomalyStatus[], health = anomalies.length > 0 ? 'Anomalous' : 'Healthy', error?: string): ReplayRun => ({
-      window: { start: new Date(day(n)), end: new Date(day(n + 1)) }, time: new Date(day(n + 1)), health, anomalyCount: anomalies.length, anomalies, ...(error ? { error } : {}),
+      window: { start: new Date(day(n)), end: new Date(day(n + 1)) }, time: new Date(day(n + 1)), health, anomalyCount: anomalies.length, anomalies, scoredSeries: 1, ...(error ? { error } : {}),
     });
     const episodes = episodesOf([
       run(1, [a(0, 2)]), run(2, [a(0, 5)]), run(3, [a(0, 5)], 'Failed', 'boom'), run(4, [a(0, 3)]), run(5, []), run(6, [a(6, 1)]),
