@@ -16,7 +16,7 @@
  * {"monitors","converge_s","requests_per_monitor","peak_rss_mb","steady_writes"}.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'node:https';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     namespaces: { type: 'string' },
     'steady-seconds': { type: 'string' },
     workers: { type: 'string' },
+    crd: { type: 'string' },
   },
 });
 const N = Number(values.monitors ?? process.env.BENCH_MONITORS ?? 2000);
@@ -38,7 +39,8 @@ const NAMESPACES = Number(values.namespaces ?? 10);
 const STEADY_S = Number(values['steady-seconds'] ?? process.env.BENCH_STEADY_SECONDS ?? 120);
 const cli = fileURLToPath(new URL('../operator/src/cli.js', import.meta.url));
 
-const crd = join(packageRoot(), 'crds', 'modelmonitors.alertiger.io.yaml');
+// --crd: another CRD file (e.g. an earlier revision) to measure the operator alone.
+const crd = values.crd ?? join(packageRoot(), 'crds', 'modelmonitors.alertiger.io.yaml');
 
 const log = (msg: string): void => {
   process.stderr.write(`[bench:operator ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -86,6 +88,21 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** The pid of the test kube-apiserver serving `url` (found by its --secure-port), for its CPU time. */
+function apiserverPid(url: string): number | undefined {
+  const port = new URL(url).port;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmdline[0]?.endsWith('kube-apiserver') && cmdline.includes(`--secure-port=${port}`)) return Number(entry);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return undefined;
+}
+
 /** The operator's request counters from its /metrics. */
 async function requestCounts(metricsPort: number): Promise<Record<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -99,14 +116,67 @@ interface Progress {
   ready: number;
 }
 
-async function progress(api: Api): Promise<Progress> {
-  const cj = await api.call('GET', '/apis/batch/v1/cronjobs?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dalertiger-operator',
-    undefined, 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1');
-  const mm = await api.call('GET', '/apis/alertiger.io/v1alpha1/modelmonitors');
-  const monitors = JSON.parse(mm.body) as { items: { metadata: { generation: number }; status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] } }[] };
-  const ready = monitors.items.filter((m) => m.status?.observedGeneration === m.metadata.generation &&
-    m.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
-  return { cronJobs: ((JSON.parse(cj.body) as { items: unknown[] | null }).items ?? []).length, ready };
+interface WatchedObject {
+  metadata: { namespace?: string; name: string; generation?: number };
+  status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] };
+}
+
+/**
+ * A live count of the objects at `path` that pass `ok`, kept from one watch (resourceVersion=0:
+ * every existing object arrives as ADDED first, then each change). Re-listing 10,000 monitors
+ * every second would make the measurement the API server's largest load.
+ */
+function watchCount(url: string, ca: Buffer, token: string, path: string, accept: string, ok: (obj: WatchedObject) => boolean): { count(): number; stop(): void } {
+  const state = new Map<string, boolean>();
+  let passing = 0;
+  let stopped = false;
+  let current: ReturnType<typeof request> | undefined;
+  const apply = (type: string, obj: WatchedObject): void => {
+    const key = `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+    if (state.get(key) === true) passing--;
+    if (type === 'DELETED') state.delete(key);
+    else {
+      const good = ok(obj);
+      state.set(key, good);
+      if (good) passing++;
+    }
+  };
+  const connect = (): void => {
+    if (stopped) return;
+    const sep = path.includes('?') ? '&' : '?';
+    current = request(`${url}${path}${sep}watch=1&resourceVersion=0&timeoutSeconds=3600`, { ca, headers: { authorization: `Bearer ${token}`, accept } }, (res) => {
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let nl: number;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          if (line.trim() === '') continue;
+          const event = JSON.parse(line) as { type: string; object: WatchedObject };
+          if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED') apply(event.type, event.object);
+        }
+      });
+      res.on('end', () => setTimeout(connect, 100));
+      res.on('error', () => setTimeout(connect, 1000));
+    });
+    current.on('error', () => setTimeout(connect, 1000));
+    current.end();
+  };
+  connect();
+  return { count: () => passing, stop: () => { stopped = true; current?.destroy(); } };
+}
+
+function progressWatch(url: string, ca: Buffer, token: string): { progress(): Progress; stop(): void } {
+  const cronJobs = watchCount(url, ca, token, '/apis/batch/v1/cronjobs?labelSelector=app.kubernetes.io%2Fmanaged-by%3Dalertiger-operator',
+    'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1', () => true);
+  const ready = watchCount(url, ca, token, '/apis/alertiger.io/v1alpha1/modelmonitors', 'application/json',
+    (m) => m.status?.observedGeneration === m.metadata.generation && (m.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false));
+  return {
+    progress: () => ({ cronJobs: cronJobs.count(), ready: ready.count() }),
+    stop: () => { cronJobs.stop(); ready.stop(); },
+  };
 }
 
 async function main(): Promise<void> {
@@ -146,6 +216,9 @@ async function main(): Promise<void> {
     ALERTIGER_LOG_LEVEL: 'warn',
     ...(values.workers ? { ALERTIGER_WORKERS: values.workers } : {}),
   };
+  const watch = progressWatch(kube.url, readFileSync(kube.caFile), kube.adminToken);
+  const apiserver = apiserverPid(kube.url);
+  const apiserverCpuAtStart = apiserver === undefined ? NaN : cpuSeconds(apiserver);
   const started = Date.now();
   const operator: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e',
     `const { main } = await import(${JSON.stringify(cli)}); process.exit(await main(['operator']));`], {
@@ -156,15 +229,17 @@ async function main(): Promise<void> {
     for (;;) {
       await new Promise((r) => setTimeout(r, 1000));
       if (operator.exitCode !== null) throw new Error(`the operator exited with code ${operator.exitCode}`);
-      const p = await progress(api);
+      const p = watch.progress();
       if (p.cronJobs >= N && p.ready >= N) break;
       if (Date.now() - started > 30 * 60_000) throw new Error(`not converged after 30 min: ${JSON.stringify(p)}`);
       if ((Date.now() - started) % 10_000 < 1000) log(`t=${((Date.now() - started) / 1000).toFixed(0)} s: ${p.cronJobs} CronJobs, ${p.ready} Ready`);
     }
     convergeS = (Date.now() - started) / 1000;
+    watch.stop();
     const atConverge = await requestCounts(metricsPort);
     const requests = (atConverge.read ?? 0) + (atConverge.list ?? 0) + (atConverge.watch ?? 0) + (atConverge.write ?? 0);
-    log(`converged in ${convergeS.toFixed(1)} s; operator CPU ${cpuSeconds(operator.pid!).toFixed(1)} s; requests ${JSON.stringify(atConverge)}`);
+    const apiserverCpu = apiserver === undefined ? NaN : cpuSeconds(apiserver) - apiserverCpuAtStart;
+    log(`converged in ${convergeS.toFixed(1)} s; CPU: operator ${cpuSeconds(operator.pid!).toFixed(1)} s, API server ${apiserverCpu.toFixed(1)} s; requests ${JSON.stringify(atConverge)}`);
 
     log(`steady state for ${STEADY_S} s (resync every 30 s)`);
     await new Promise((r) => setTimeout(r, STEADY_S * 1000));
@@ -183,6 +258,7 @@ async function main(): Promise<void> {
       steady_writes: steadyWrites,
     }) + '\n');
   } finally {
+    watch.stop();
     if (operator.exitCode === null) operator.kill('SIGKILL');
     await stopRealServers();
   }

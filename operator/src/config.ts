@@ -119,6 +119,19 @@ function listen(value: string): ListenAddress {
   return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
 }
 
+/** Shortest report token accepted: a guessable token is no better than none. */
+export const MIN_REPORT_TOKEN_LENGTH = 16;
+
+/** A report bearer token (trimmed: files usually end in a newline); also checks a token file's text. */
+export function reportToken(value: string): string {
+  const token = value.trim();
+  if (token.length < MIN_REPORT_TOKEN_LENGTH) {
+    throw new Error(`the report token has ${token.length} characters; use at least ${MIN_REPORT_TOKEN_LENGTH} (e.g. openssl rand -hex 32)`);
+  }
+  if (/\s/.test(token)) throw new Error('the report token contains whitespace');
+  return token;
+}
+
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
 export type PullPolicy = (typeof PULL_POLICIES)[number];
 
@@ -136,11 +149,13 @@ export const SETTINGS = {
   kubeconfig: setting({ flag: 'kubeconfig', env: 'KUBECONFIG', help: 'kubeconfig file; in-cluster config when unset', parse: text, fallback: U }),
   influxUrl: setting({ flag: 'influx-url', env: 'ALERTIGER_INFLUX_URL', help: 'InfluxDB 1.x URL where statistics and anomalies are stored', parse: httpUrl, fallback: U, required: ['operator', 'job'] }),
   influxDatabase: setting({ flag: 'influx-database', env: 'ALERTIGER_INFLUX_DATABASE', help: 'InfluxDB database', parse: text, fallback: 'alertiger' }),
-  influxSecret: setting({ flag: 'influx-secret', env: 'ALERTIGER_INFLUX_SECRET', help: "Secret in the operator's namespace with InfluxDB credentials (keys username and password, or token); mirrored into each monitor's namespace", parse: objectName, fallback: U }),
+  influxSecret: setting({ flag: 'influx-secret', env: 'ALERTIGER_INFLUX_SECRET', help: "name of the Secret you create in each monitor's namespace with the jobs' InfluxDB credentials (keys username and password, or token); the CronJob references it, the operator never reads it", parse: objectName, fallback: U }),
   alertmanagerUrl: setting({ flag: 'alertmanager-url', env: 'ALERTIGER_ALERTMANAGER_URL', help: 'Alertmanager base URL (alerts go to its v2 API); a monitor may override it', parse: httpUrl, fallback: U }),
   jobImage: setting({ flag: 'job-image', env: 'ALERTIGER_JOB_IMAGE', help: "image the monitors' CronJobs run (the operator's own image)", parse: text, fallback: U, required: ['operator'] }),
   jobImagePullPolicy: setting({ flag: 'job-image-pull-policy', env: 'ALERTIGER_JOB_IMAGE_PULL_POLICY', help: 'imagePullPolicy of the job container', parse: pullPolicy, fallback: undefined as PullPolicy | undefined }),
   reportUrl: setting({ flag: 'report-url', env: 'ALERTIGER_REPORT_URL', help: "base URL of the operator's report pages, linked from alerts", parse: httpUrl, fallback: U }),
+  reportTokenFile: setting({ flag: 'report-token-file', env: 'ALERTIGER_REPORT_TOKEN_FILE', help: 'file holding the bearer token the report pages require (re-read on each request); unset: loopback clients only', parse: text, fallback: U }),
+  reportToken: setting({ flag: 'report-token', env: 'ALERTIGER_REPORT_TOKEN', help: 'the bearer token the report pages require, when not from a file', parse: reportToken, fallback: U }),
   namespaces: setting({ flag: 'namespaces', env: 'ALERTIGER_NAMESPACES', help: 'comma-separated namespaces to watch; empty watches all', parse: namespaceList, fallback: [] as string[] }),
   operatorNamespace: setting({ flag: 'operator-namespace', env: 'ALERTIGER_OPERATOR_NAMESPACE', help: "the operator's own namespace (its Lease and credentials Secret)", parse: dnsLabel, fallback: 'alertiger-system' }),
   jobCpuRequest: setting({ flag: 'job-cpu-request', env: 'ALERTIGER_JOB_CPU_REQUEST', help: 'CPU request of the job container', parse: quantity, fallback: '100m' }),
@@ -149,8 +164,7 @@ export const SETTINGS = {
   jobMemoryLimit: setting({ flag: 'job-memory-limit', env: 'ALERTIGER_JOB_MEMORY_LIMIT', help: "memory limit of the job container ('none' for no limit)", parse: quantity, fallback: '1Gi' }),
   resendInterval: setting({ flag: 'resend-interval', env: 'ALERTIGER_RESEND_INTERVAL', help: "how often every monitor's open anomalies are re-sent to Alertmanager", parse: positiveDuration, fallback: 300_000 }),
   resyncInterval: setting({ flag: 'resync-interval', env: 'ALERTIGER_RESYNC_INTERVAL', help: 'how often every monitor is reconciled again', parse: positiveDuration, fallback: 600_000 }),
-  secretRefreshInterval: setting({ flag: 'secret-refresh-interval', env: 'ALERTIGER_SECRET_REFRESH_INTERVAL', help: 'how often the mirrored credentials Secrets are re-applied (they cannot be watched)', parse: positiveDuration, fallback: 3_600_000 }),
-  workers: setting({ flag: 'workers', env: 'ALERTIGER_WORKERS', help: 'monitors reconciled at once', parse: positiveInt, fallback: 4 }),
+  workers: setting({ flag: 'workers', env: 'ALERTIGER_WORKERS', help: 'monitors reconciled at once (a pass mostly waits on the API server)', parse: positiveInt, fallback: 16 }),
   listen: setting({ flag: 'listen', env: 'ALERTIGER_LISTEN', help: 'address of /healthz, /readyz, /metrics and the report pages', parse: listen, fallback: { host: '', port: 8080 } as ListenAddress }),
   leaderElect: setting({ flag: 'leader-elect', env: 'ALERTIGER_LEADER_ELECT', help: 'elect a leader on a Lease so only one replica acts', parse: bool, fallback: true }),
   leaseName: setting({ flag: 'lease-name', env: 'ALERTIGER_LEASE_NAME', help: "the leader-election Lease, in the operator's namespace", parse: objectName, fallback: 'alertiger-operator' }),
@@ -248,6 +262,9 @@ function crossChecks(config: Config): string[] {
   const errors: string[] = [];
   if (config.renewDeadline >= config.leaseDuration) {
     errors.push(`${SETTINGS.renewDeadline.env} (--${SETTINGS.renewDeadline.flag}) must be shorter than ${SETTINGS.leaseDuration.env} (--${SETTINGS.leaseDuration.flag})`);
+  }
+  if (config.reportToken !== undefined && config.reportTokenFile !== undefined) {
+    errors.push(`set one of ${SETTINGS.reportToken.env} and ${SETTINGS.reportTokenFile.env}, not both`);
   }
   if (config.retryPeriod >= config.renewDeadline) {
     errors.push(`${SETTINGS.retryPeriod.env} (--${SETTINGS.retryPeriod.flag}) must be shorter than ${SETTINGS.renewDeadline.env} (--${SETTINGS.renewDeadline.flag})`);

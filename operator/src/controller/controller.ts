@@ -1,29 +1,31 @@
 /**
  * The ModelMonitor controller's manager: informers feed `namespace/name` keys to a work queue;
  * workers take one key at a time and hand it to the reconciler (reconciler.ts: one pass of
- * observe -> decide -> act -> report). Only the leader's workers act; every replica keeps warm
- * caches and serves metrics. Timers: a periodic resync re-queues every monitor (and re-reads the
- * credentials Secret, credentials.ts), and a periodic re-send posts every monitor's open
- * anomalies to Alertmanager. Deleted monitors are kept as tombstones until their alerts are
- * resolved; the write memo (memo.ts) bridges the caches' lag behind our own writes.
+ * observe -> decide -> act -> report). Keys are monitors, and namespaces whose job identity
+ * changed or may have to go (an edit, a deletion, a monitor deleted). Only the leader's workers
+ * act; every replica keeps warm caches and serves metrics. Timers: a periodic resync re-queues
+ * every monitor and every namespace with a job identity, and a periodic re-send posts every
+ * monitor's open anomalies to Alertmanager. Deleted monitors are kept as tombstones until their
+ * alerts are resolved; the write memo (memo.ts) bridges the caches' lag behind our own writes.
  */
 import type { ModelMonitor } from '../api/types.js';
 import { describeError, errorCode } from '../errors.js';
 import type { OperatorConfig } from '../config.js';
-import { MANAGED_SELECTOR, ownerMonitor, type JobTemplateConfig } from '../jobs/index.js';
+import { cacheView, JOB_IDENTITY, MANAGED_SELECTOR, ownerMonitor, type JobTemplateConfig } from '../jobs/index.js';
 import type { Informer, KubePort } from '../k8s/port.js';
 import { realTimers, type Timers } from '../k8s/informer.js';
-import { CRON_JOB, MODEL_MONITOR, ROLE, ROLE_BINDING, SECRET, SERVICE_ACCOUNT, keyOf, type KubeObject, type ResourceType } from '../k8s/types.js';
+import { CRON_JOB, MODEL_MONITOR, ROLE, ROLE_BINDING, SERVICE_ACCOUNT, keyOf, type KubeObject, type ResourceType } from '../k8s/types.js';
 import type { Logger } from '../log.js';
 import type { OperatorMetrics } from '../server/metrics.js';
 import type { AlertHooks } from './alerts.js';
-import { CredentialsPoll } from './credentials.js';
 import { childId, WriteMemo } from './memo.js';
 import { WorkQueue } from './queue.js';
-import { Reconciler } from './reconciler.js';
+import { namespaceKey, Reconciler } from './reconciler.js';
 
-/** Children the operator watches (the mirrored Secret is written but cannot be watched). */
+/** Objects the operator writes and watches: the per-namespace job identity and the CronJobs. */
 const WATCHED_CHILDREN: readonly ResourceType[] = [SERVICE_ACCOUNT, ROLE, ROLE_BINDING, CRON_JOB];
+/** The kinds of the per-namespace job identity. */
+const IDENTITY_KINDS: ReadonlySet<string> = new Set([SERVICE_ACCOUNT.kind, ROLE.kind, ROLE_BINDING.kind]);
 
 export interface ControllerDeps {
   port: KubePort;
@@ -44,7 +46,6 @@ export class Controller {
   private readonly memo: WriteMemo;
   /** The last version of each deleted monitor, until its alerts are resolved. */
   private readonly tombstones = new Map<string, ModelMonitor>();
-  private readonly credentials: CredentialsPoll;
   private readonly reconciler: Reconciler;
   private leading = false;
   private stopped = false;
@@ -69,40 +70,35 @@ export class Controller {
         this.tombstones.set(keyOf(m), m);
         this.deps.metrics.removeMonitor(m.metadata.namespace ?? '', m.metadata.name);
         this.enqueue(keyOf(m));
+        // Perhaps the namespace's last monitor: its job identity may have to go.
+        this.enqueue(namespaceKey(m.metadata.namespace ?? ''));
       },
     });
     for (const type of WATCHED_CHILDREN) {
-      this.children.set(type.kind, deps.port.informer(type, { namespaces, labelSelector: MANAGED_SELECTOR }, {
-        upsert: (obj) => this.enqueueOwner(obj),
+      // The CronJobs are many and only their hash, owner and fingerprint are read: cache no more.
+      const transform = type === CRON_JOB ? cacheView : undefined;
+      this.children.set(type.kind, deps.port.informer(type, { namespaces, labelSelector: MANAGED_SELECTOR, ...(transform ? { transform } : {}) }, {
+        upsert: (obj) => this.enqueueOwner(type, obj),
         delete: (obj) => {
           this.memo.forget(childId(type.kind, obj.metadata.namespace ?? '', obj.metadata.name));
-          this.enqueueOwner(obj);
+          this.enqueueOwner(type, obj);
         },
       }));
     }
-    this.credentials = new CredentialsPoll({
-      port: deps.port, operatorNamespace: deps.config.operatorNamespace, secretName: deps.config.influxSecret,
-      onChange: (next) => {
-        this.deps.log.info('Credentials Secret changed; re-applying every mirror', { state: next.state });
-        this.memo.forgetMatching((id) => id.startsWith(`${SECRET.kind}/`));
-        this.resync();
-      },
-    });
     this.reconciler = new Reconciler({
-      port: deps.port, job: deps.job, secretRefreshIntervalMs: deps.config.secretRefreshInterval, identity: deps.identity,
+      port: deps.port, job: deps.job, identity: deps.identity,
       log: deps.log, alerts: deps.alerts, now: this.now, memo: this.memo, monitors: this.monitors, children: this.children,
-      tombstones: this.tombstones, credentials: () => this.credentials.get(), failures: (key) => this.queue.failureCount(key),
+      tombstones: this.tombstones, failures: (key) => this.queue.failureCount(key),
     });
   }
 
   /** Starts the caches; resolves when every first list is in. */
   async start(): Promise<void> {
-    await this.credentials.refresh();
     await Promise.all([this.monitors.start(), ...[...this.children.values()].map((i) => i.start())]);
     for (let i = 0; i < this.deps.config.workers; i++) this.workers.push(this.work());
-    this.every(this.deps.config.resyncInterval, async () => {
-      await this.credentials.refresh();
+    this.every(this.deps.config.resyncInterval, () => {
       this.resync();
+      return Promise.resolve();
     });
     this.every(this.deps.config.resendInterval, () => this.resend());
   }
@@ -131,11 +127,16 @@ export class Controller {
     }
   }
 
-  /** Re-queues every known monitor (and deleted ones still owed a resolve). */
+  /**
+   * Re-queues every known monitor (and deleted ones still owed a resolve), and every namespace
+   * holding a job identity (one left behind while no operator ran is removed).
+   */
   resync(): void {
     if (!this.leading) return;
     for (const m of this.monitors.list()) this.enqueue(keyOf(m));
     for (const key of this.tombstones.keys()) this.enqueue(key);
+    const accounts = this.children.get(SERVICE_ACCOUNT.kind)?.list() ?? [];
+    for (const sa of accounts) if (sa.metadata.name === JOB_IDENTITY) this.enqueue(namespaceKey(sa.metadata.namespace ?? ''));
   }
 
   /** Posts every monitor's open anomalies again; errors are logged, the next interval retries. */
@@ -187,7 +188,12 @@ export class Controller {
     this.deps.metrics.queueDepth.set(this.queue.len());
   }
 
-  private enqueueOwner(obj: KubeObject): void {
+  /** The key a child's change concerns: its monitor's, or its namespace's for the job identity. */
+  private enqueueOwner(type: ResourceType, obj: KubeObject): void {
+    if (IDENTITY_KINDS.has(type.kind) && obj.metadata.name === JOB_IDENTITY) {
+      this.enqueue(namespaceKey(obj.metadata.namespace ?? ''));
+      return;
+    }
     const owner = ownerMonitor(obj);
     if (owner !== undefined) this.enqueue(owner);
   }

@@ -1,24 +1,18 @@
 /**
  * One reconcile decision, pure: (observed state, now, config) -> plan. Small ordered checks, the
- * first that applies wins: gone, being deleted, invalid spec, credentials unavailable, in sync.
- * Writes are planned only where the live object's hash differs from the built one, so a pass
- * over an unchanged monitor plans nothing.
+ * first that applies wins: gone, being deleted, invalid spec, in sync. Writes are planned only
+ * where the live object's hash differs from the built one, so a pass over an unchanged monitor
+ * plans nothing. `decideIdentity` is the same for a namespace's job identity.
  */
 import { CONDITION_LAST_RUN } from '../api/conditions.js';
 import type { ModelMonitor } from '../api/types.js';
 import { validateSpec, withDefaults } from '../api/validate.js';
-import { buildChildren, childName, fingerprint, hashOf, type JobTemplateConfig } from '../jobs/index.js';
+import { buildChildren, buildJobIdentity, childName, fingerprint, hashOf, type JobTemplateConfig } from '../jobs/index.js';
 import type { KubeObject } from '../k8s/types.js';
 import { EVENT_REASONS, type EventSpec } from './events.js';
 import {
   REASONS, observedOperatorStatus, operatorStatusHash, statusApplyBody, type OperatorStatus,
 } from './status.js';
-
-/** The operator's InfluxDB credentials, as read from its Secret. */
-export type Credentials =
-  | { state: 'none' }
-  | { state: 'ok'; data: Record<string, string> }
-  | { state: 'unavailable'; message: string };
 
 export interface Observed {
   key: string;
@@ -30,7 +24,6 @@ export interface Observed {
   children: Readonly<Record<string, LiveChild | undefined>>;
   /** Hash of the operator's status facts as last written (see status.ts), if known. */
   statusHash?: string;
-  credentials: Credentials;
 }
 
 /**
@@ -55,7 +48,7 @@ export interface DecideContext {
   eventWindowMs: number;
 }
 
-export type Outcome = 'synced' | 'invalid' | 'blocked' | 'deleting' | 'deleted';
+export type Outcome = 'synced' | 'invalid' | 'deleting' | 'deleted';
 
 export interface Plan {
   outcome: Outcome;
@@ -67,7 +60,7 @@ export interface Plan {
   desiredStatus?: OperatorStatus;
   /** Events to raise once the writes succeed. */
   events: EventSpec[];
-  /** A message for the log and, when the outcome is 'blocked', the retry's error. */
+  /** A message for the log. */
   message?: string;
 }
 
@@ -99,15 +92,8 @@ const invalidSpec: Check = (pass) => {
   return { outcome: 'invalid', applies: [], ...notReady(pass, REASONS.invalidSpec, message), events: [event, ...pass.runEvents], message };
 };
 
-/** Without the credentials the job would fail: nothing is applied, and the pass is retried. */
-const credentialsUnavailable: Check = (pass) => {
-  const credentials = pass.observed.credentials;
-  if (credentials.state !== 'unavailable') return undefined;
-  return { outcome: 'blocked', applies: [], ...notReady(pass, REASONS.credentialsUnavailable, credentials.message), events: pass.runEvents, message: credentials.message };
-};
-
 /** The checks in order; the first that applies decides. A monitor that passes them all is synced. */
-const CHECKS: readonly Check[] = [beingDeleted, invalidSpec, credentialsUnavailable];
+const CHECKS: readonly Check[] = [beingDeleted, invalidSpec];
 
 export function decide(observed: Observed, ctx: DecideContext): Plan {
   const monitor = observed.monitor;
@@ -144,17 +130,17 @@ function synced({ observed, ctx, monitor, generation, runEvents }: Pass): Plan {
       ...(spec.source.influx?.credentialsSecretRef ? { sourceCredentialsSecret: spec.source.influx.credentialsSecretRef.name } : {}),
     },
     job: ctx.job,
-    ...(observed.credentials.state === 'ok' ? { credentials: observed.credentials.data } : {}),
   });
   const applies = children.filter((child) => !childInSync(observed.children[child.kind], child));
   const cronJob = children[children.length - 1]!;
   const events: EventSpec[] = [];
-  if (applies.includes(cronJob)) {
-    const created = observed.children.CronJob === undefined;
+  // A change or a repair is news; a creation is not (Ready=True says it, and an Event per new
+  // monitor would be a third write for each).
+  if (applies.includes(cronJob) && observed.children.CronJob !== undefined) {
     events.push({
       type: 'Normal',
-      reason: created ? EVENT_REASONS.cronJobCreated : EVENT_REASONS.cronJobUpdated,
-      message: `${created ? 'Created' : 'Updated'} CronJob ${cronJob.metadata.name} (schedule "${spec.schedule}"${spec.suspend ? ', suspended' : ''})`,
+      reason: EVENT_REASONS.cronJobUpdated,
+      message: `Updated CronJob ${cronJob.metadata.name} (schedule "${spec.schedule}"${spec.suspend ? ', suspended' : ''})`,
       key: hashOf(cronJob) ?? '',
     });
   }
@@ -169,6 +155,23 @@ function synced({ observed, ctx, monitor, generation, runEvents }: Pass): Plan {
     },
   };
   return { outcome: 'synced', applies, ...statusWrite(monitor, observed, desired, ctx.now), events: [...events, ...runEvents] };
+}
+
+/** What to do about a namespace's job identity: put right what differs, or remove it all. */
+export interface IdentityPlan {
+  applies: KubeObject[];
+  /** Kinds of the identity objects to delete (all named JOB_IDENTITY). */
+  deletes: string[];
+}
+
+/**
+ * The job identity of `namespace`: built and applied where the live objects differ while the
+ * namespace has monitors; deleted, where it exists, once it has none.
+ */
+export function decideIdentity(namespace: string, live: Readonly<Record<string, LiveChild | undefined>>, hasMonitors: boolean): IdentityPlan {
+  const desired = buildJobIdentity(namespace);
+  if (!hasMonitors) return { applies: [], deletes: desired.map((o) => o.kind).filter((kind) => live[kind] !== undefined) };
+  return { applies: desired.filter((o) => !childInSync(live[o.kind], o)), deletes: [] };
 }
 
 function withCronJob(status: OperatorStatus, cronJobName: string | undefined): OperatorStatus {

@@ -10,7 +10,6 @@ import { contentHash } from '../jobs/hash.js';
 import type { KubeObject } from '../k8s/types.js';
 
 export const EVENT_REASONS = {
-  cronJobCreated: 'CronJobCreated',
   cronJobUpdated: 'CronJobUpdated',
   invalidSpec: 'InvalidSpec',
   runFailed: 'RunFailed',

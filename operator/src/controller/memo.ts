@@ -2,8 +2,7 @@
  * What this process wrote recently, by object: the hash of the content applied. Informer caches
  * lag behind our own writes by a watch round-trip, so a pass that runs right after a write
  * would see the old object and write again; the memo bridges that gap for `ttlMs`, after which
- * the cache is the truth again. Objects the operator cannot watch (the mirrored Secrets) rely on
- * the memo alone, with a long TTL: they are re-applied when it runs out.
+ * the cache is the truth again.
  */
 export class WriteMemo {
   private readonly entries = new Map<string, { hash: string; expires: number }>();

@@ -1,18 +1,20 @@
 /**
- * One pass over one monitor key: observe what the caches hold now (never what an event said),
- * decide the plan (decide.ts, pure), act on it (children in order, then the status, then
- * Events), report a failure on the status. The manager (controller.ts) owns the caches, the
- * queue and the timers; this file owns nothing but the pass.
+ * One pass over one key: observe what the caches hold now (never what an event said), decide the
+ * plan (decide.ts, pure), act on it (the namespace's job identity, the CronJob, then the status,
+ * then Events), report a failure on the status. A key is a monitor's `namespace/name`, or a
+ * namespace's key (`namespaceKey`) whose pass keeps the job identity of that namespace: present
+ * while it has monitors, put back when edited or deleted, removed with its last monitor. The
+ * manager (controller.ts) owns the caches, the queue and the timers; this file owns the pass.
  */
 import type { ModelMonitor } from '../api/types.js';
-import { AlertigerError, describeError, errorCode } from '../errors.js';
-import { childName, fingerprint, hashOf, type JobTemplateConfig } from '../jobs/index.js';
+import { describeError, errorCode } from '../errors.js';
+import { childName, fingerprint, hashOf, JOB_IDENTITY, type JobTemplateConfig } from '../jobs/index.js';
 import { isConflict } from '../k8s/errors.js';
 import type { Informer, KubePort } from '../k8s/port.js';
-import { CRON_JOB, EVENT, MODEL_MONITOR, SECRET, keyOf, splitKey, type KubeObject } from '../k8s/types.js';
+import { CRON_JOB, EVENT, MODEL_MONITOR, ROLE, ROLE_BINDING, SERVICE_ACCOUNT, keyOf, splitKey, type KubeObject, type ResourceType } from '../k8s/types.js';
 import type { Logger } from '../log.js';
 import type { AlertHooks } from './alerts.js';
-import { decide, type Credentials, type LiveChild, type Observed, type Plan } from './decide.js';
+import { decide, decideIdentity, type LiveChild, type Observed, type Plan } from './decide.js';
 import { buildEvent } from './events.js';
 import { childId, statusId, type WriteMemo } from './memo.js';
 import { failedStatus, observedOperatorStatus, operatorStatusHash, statusApplyBody } from './status.js';
@@ -23,12 +25,18 @@ const CACHE_LAG_MS = 60_000;
 const EVENT_WINDOW_MS = 3_600_000;
 /** A deleted monitor's alerts are resolved with retries, then left to expire (endsAt). */
 const MAX_RESOLVE_ATTEMPTS = 5;
+/** The kinds of the per-namespace job identity, in apply order. */
+const IDENTITY_TYPES: readonly ResourceType[] = [SERVICE_ACCOUNT, ROLE, ROLE_BINDING];
+
+const NAMESPACE_KEY_PREFIX = 'namespace:';
+/** The work-queue key of a namespace's job identity (a namespace name has no ':' or '/'). */
+export function namespaceKey(namespace: string): string {
+  return `${NAMESPACE_KEY_PREFIX}${namespace}`;
+}
 
 export interface ReconcilerDeps {
   port: KubePort;
   job: JobTemplateConfig;
-  /** How long a mirrored Secret's write stands for it (it cannot be watched). */
-  secretRefreshIntervalMs: number;
   identity: string;
   log: Logger;
   alerts: AlertHooks;
@@ -39,16 +47,24 @@ export interface ReconcilerDeps {
   children: ReadonlyMap<string, Informer>;
   /** The last version of each deleted monitor, until its alerts are resolved. */
   tombstones: Map<string, ModelMonitor>;
-  credentials: () => Credentials;
   /** How many times this key has failed in a row (the queue's count). */
   failures: (key: string) => number;
 }
 
 export class Reconciler {
+  /** The identity pass under way per namespace: passes of its monitors share it, never race it. */
+  private readonly identityPasses = new Map<string, { hasMonitors: boolean; pass: Promise<void> }>();
+
   constructor(private readonly deps: ReconcilerDeps) {}
 
   /** One pass over one key: observe, decide, act, report. Throws to make the queue back off. */
   async reconcile(key: string): Promise<Plan['outcome']> {
+    if (key.startsWith(NAMESPACE_KEY_PREFIX)) {
+      const namespace = key.slice(NAMESPACE_KEY_PREFIX.length);
+      const hasMonitors = this.deps.monitors.list().some((m) => m.metadata.namespace === namespace);
+      await this.syncIdentity(namespace, hasMonitors);
+      return 'synced';
+    }
     const log = this.deps.log.child({ monitor: key });
     const observed = this.observe(key);
     const plan = decide(observed, { now: new Date(this.deps.now()), job: this.deps.job, eventWindowMs: EVENT_WINDOW_MS });
@@ -63,9 +79,6 @@ export class Reconciler {
       await this.reportFailure(monitor, err, log);
       throw err;
     }
-    if (plan.outcome === 'blocked') {
-      throw new AlertigerError('CredentialsUnavailable', plan.message ?? 'credentials unavailable');
-    }
     if (plan.outcome === 'invalid' && plan.status !== undefined) log.warn('Invalid spec; nothing applied', { reason: plan.message });
     return plan.outcome;
   }
@@ -76,19 +89,9 @@ export class Reconciler {
     const monitor = this.deps.monitors.get(namespace, name);
     const child = childName(name);
     const children: Record<string, LiveChild | undefined> = {};
-    for (const [kind, informer] of this.deps.children) {
-      const live = informer.get(namespace, child);
-      const hash = memo.effective(childId(kind, namespace, child), hashOf(live));
-      // While the cache lags behind our own write, the write is the truth; otherwise the cached
-      // object is, including any edit made behind our back.
-      if (hash !== undefined) children[kind] = live !== undefined && hashOf(live) === hash ? { hash, fingerprint: fingerprint(live) } : { hash };
-    }
-    const credentials = this.deps.credentials();
-    if (credentials.state === 'ok') {
-      const hash = memo.effective(childId(SECRET.kind, namespace, child), undefined);
-      if (hash !== undefined) children[SECRET.kind] = { hash };
-    }
-    const observed: Observed = { key, children, credentials };
+    const cronJob = this.liveChild(CRON_JOB, namespace, child);
+    if (cronJob !== undefined) children[CRON_JOB.kind] = cronJob;
+    const observed: Observed = { key, children };
     if (monitor !== undefined) {
       observed.monitor = monitor;
       observed.statusHash = memo.effective(statusId(key), operatorStatusHash(observedOperatorStatus(monitor.status)));
@@ -98,17 +101,63 @@ export class Reconciler {
     return observed;
   }
 
-  /** Writes the plan: children in order, then the status, then Events (best effort). */
+  /**
+   * A live object as the decision needs it. While the cache lags behind our own write, the write
+   * is the truth; otherwise the cached object is, including any edit made behind our back.
+   */
+  private liveChild(type: ResourceType, namespace: string, name: string): LiveChild | undefined {
+    const live = this.deps.children.get(type.kind)?.get(namespace, name);
+    const hash = this.deps.memo.effective(childId(type.kind, namespace, name), hashOf(live));
+    if (hash === undefined) return undefined;
+    return live !== undefined && hashOf(live) === hash ? { hash, fingerprint: fingerprint(live) } : { hash };
+  }
+
+  /**
+   * Runs the identity pass of a namespace, or joins the one under way when it wants the same (a
+   * removal under way is waited for, then undone).
+   */
+  private async syncIdentity(namespace: string, hasMonitors: boolean): Promise<void> {
+    const running = this.identityPasses.get(namespace);
+    if (running !== undefined) {
+      if (running.hasMonitors === hasMonitors) return running.pass;
+      await running.pass.catch(() => undefined);
+      return this.syncIdentity(namespace, hasMonitors);
+    }
+    const pass = this.identityPass(namespace, hasMonitors).finally(() => this.identityPasses.delete(namespace));
+    this.identityPasses.set(namespace, { hasMonitors, pass });
+    return pass;
+  }
+
+  private async identityPass(namespace: string, hasMonitors: boolean): Promise<void> {
+    const { port, memo } = this.deps;
+    const live: Record<string, LiveChild | undefined> = {};
+    for (const type of IDENTITY_TYPES) live[type.kind] = this.liveChild(type, namespace, JOB_IDENTITY);
+    const plan = decideIdentity(namespace, live, hasMonitors);
+    const log = this.deps.log.child({ namespace });
+    for (const obj of plan.applies) {
+      const type = IDENTITY_TYPES.find((t) => t.kind === obj.kind)!;
+      await port.createOrReplace(type, obj, { exists: live[obj.kind] !== undefined });
+      memo.record(childId(obj.kind, namespace, JOB_IDENTITY), hashOf(obj) ?? '', CACHE_LAG_MS);
+      log.info(`Applied ${obj.kind}`, { name: JOB_IDENTITY });
+    }
+    for (const kind of plan.deletes) {
+      await port.delete(IDENTITY_TYPES.find((t) => t.kind === kind)!, namespace, JOB_IDENTITY);
+      memo.forget(childId(kind, namespace, JOB_IDENTITY));
+      log.info(`Deleted ${kind}: the namespace has no monitors left`, { name: JOB_IDENTITY });
+    }
+  }
+
+  /** Writes the plan: the namespace's job identity, the CronJob, the status, then Events (best effort). */
   private async act(plan: Plan, monitor: ModelMonitor, log: Logger): Promise<void> {
     const { port, memo } = this.deps;
     const namespace = monitor.metadata.namespace ?? '';
+    // The identity before the CronJob, so a run never starts before its account can read the monitor.
+    if (plan.outcome === 'synced') await this.syncIdentity(namespace, true);
     for (const obj of plan.applies) {
-      // Secrets are created or replaced, never patched: a patch answers with the stored object,
-      // so the right to patch every Secret would be the right to read every Secret.
-      if (obj.kind === SECRET.kind) await port.createOrReplace(SECRET, obj);
-      else await port.apply(obj);
-      const ttl = obj.kind === SECRET.kind ? this.deps.secretRefreshIntervalMs : CACHE_LAG_MS;
-      memo.record(childId(obj.kind, namespace, obj.metadata.name), hashOf(obj) ?? '', ttl);
+      // Created or replaced whole, never merged: a replace drops what someone else added.
+      const exists = this.liveChild(CRON_JOB, namespace, obj.metadata.name) !== undefined;
+      await port.createOrReplace(CRON_JOB, obj, { exists });
+      memo.record(childId(obj.kind, namespace, obj.metadata.name), hashOf(obj) ?? '', CACHE_LAG_MS);
       log.info(`Applied ${obj.kind}`, { name: obj.metadata.name });
     }
     if (plan.status !== undefined && plan.desiredStatus !== undefined) {

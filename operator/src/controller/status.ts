@@ -22,7 +22,6 @@ import { CONDITION_READY, setCondition } from '../api/conditions.js';
 export const REASONS = {
   reconciled: 'Reconciled',
   invalidSpec: 'InvalidSpec',
-  credentialsUnavailable: 'CredentialsUnavailable',
 } as const;
 
 export type ReadyCondition = Omit<Condition, 'type' | 'lastTransitionTime'>;

@@ -7,12 +7,12 @@ import type { V1Container, V1CronJob, V1EnvVar } from '@kubernetes/client-node';
 import type { KubeObject } from '../k8s/types.js';
 import { JOB_ENV } from '../config.js';
 import { withHash } from './hash.js';
-import { childLabels, childName, MONITOR_ANNOTATION } from './names.js';
+import { childLabels, childName, JOB_IDENTITY, MONITOR_ANNOTATION } from './names.js';
 import type { ChildrenInput } from './input.js';
 import { ownerReference } from './owner.js';
 
-/** The uid/gid the job runs as (the image's non-root user). */
-export const JOB_USER = 65532;
+/** The uid/gid the job runs as: the image's non-root user (the Dockerfile's `USER 10001:10001`). */
+export const JOB_USER = 10001;
 export const JOB_CONTAINER = 'job';
 
 /**
@@ -75,7 +75,8 @@ export function buildCronJob(input: ChildrenInput): KubeObject {
           template: {
             metadata: { labels },
             spec: {
-              serviceAccountName: name,
+              // The namespace's job identity (jobs/rbac.ts), not one per monitor.
+              serviceAccountName: JOB_IDENTITY,
               restartPolicy: 'Never',
               securityContext: {
                 runAsNonRoot: true,
@@ -96,19 +97,21 @@ export function buildCronJob(input: ChildrenInput): KubeObject {
 }
 
 function jobEnv(input: ChildrenInput): V1EnvVar[] {
-  const { job, spec, monitor } = input;
+  const { job, spec } = input;
   const env: V1EnvVar[] = [
     { name: JOB_ENV.influxUrl, value: job.influxUrl },
     { name: JOB_ENV.influxDatabase, value: job.influxDatabase },
   ];
   if (job.alertmanagerUrl !== undefined) env.push({ name: JOB_ENV.alertmanagerUrl, value: job.alertmanagerUrl });
   if (job.reportUrl !== undefined) env.push({ name: JOB_ENV.reportUrl, value: job.reportUrl });
-  // Credentials never sit in the CronJob: each is a reference to a key of a Secret in the
-  // monitor's namespace; `optional` because a Secret holds either username/password or a token.
+  // Credentials never sit in the CronJob: each is a reference to a key of a Secret the user keeps
+  // in the monitor's namespace (the operator neither reads nor writes it); `optional` because a
+  // Secret holds either username/password or a token, and because a missing Secret should fail
+  // the run with InfluxDB's answer in the status, not leave a Pod that never starts.
   const fromSecret = (name: string, secret: string, key: string): V1EnvVar =>
     ({ name, valueFrom: { secretKeyRef: { name: secret, key, optional: true } } });
-  if (input.credentials !== undefined) {
-    const secret = childName(monitor.name);
+  if (job.influxSecret !== undefined) {
+    const secret = job.influxSecret;
     env.push(
       fromSecret(JOB_ENV.influxUsername, secret, 'username'),
       fromSecret(JOB_ENV.influxPassword, secret, 'password'),

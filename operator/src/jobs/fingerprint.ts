@@ -6,9 +6,14 @@
  * `kubectl edit` of the schedule, a rule added to the job's Role), so that drift is put right
  * without rewriting unchanged objects.
  *
- * Only fields the operator writes are read: a field another client added and the operator does
- * not set survives a server-side apply, so counting it would make every pass "fix" it again.
+ * The CronJob is owned whole: a field the operator does not set at all (a `command`, a sidecar,
+ * a hostPath volume) cannot be compared with anything built, so the fingerprint also names every
+ * other field manager that owns part of the spec (`metadata.managedFields`; the API server's own
+ * defaulting has no manager, the CronJob controller writes only `status`). The operator's repair
+ * is a replace of the whole object, which drops those fields and with them the foreign manager.
  */
+import { FIELD_MANAGER } from '../k8s/field-managers.js';
+import type { KubeObject } from '../k8s/types.js';
 import { contentHash } from './hash.js';
 import { JOB_CONTAINER } from './cronjob.js';
 
@@ -21,10 +26,24 @@ interface Container {
   securityContext?: Record<string, unknown>;
 }
 
+interface ManagedFields {
+  manager?: string;
+  subresource?: string;
+  fieldsV1?: Record<string, unknown>;
+}
+
 interface Fingerprintable {
   kind: string;
-  metadata: { ownerReferences?: { uid: string }[] };
+  metadata: { ownerReferences?: { uid: string }[]; managedFields?: unknown[] };
   [field: string]: unknown;
+}
+
+/** Managers other than the operator that own fields of the spec, sorted (none on a built object). */
+export function foreignSpecManagers(obj: Fingerprintable): string[] {
+  const managers = ((obj.metadata.managedFields ?? []) as ManagedFields[])
+    .filter((m) => m.manager !== FIELD_MANAGER && (m.subresource ?? '') === '' && m.fieldsV1?.['f:spec'] !== undefined)
+    .map((m) => m.manager ?? '');
+  return [...new Set(managers)].sort();
 }
 
 const POD_SECURITY = ['runAsNonRoot', 'runAsUser', 'runAsGroup', 'fsGroup', 'seccompProfile'];
@@ -34,8 +53,28 @@ function pick(record: Record<string, unknown> | undefined, keys: readonly string
   return keys.map((k) => record?.[k] ?? null);
 }
 
-/** The fingerprint of a built or live child; undefined for kinds without one. */
+/** Where a cached object keeps the fingerprint taken before the rest of it was dropped. */
+const CACHED_FINGERPRINT = 'alertigerFingerprint';
+
+/**
+ * What the controller's cache keeps of a live CronJob: its identity, labels, annotations (the hash),
+ * owner and fingerprint. At 10,000 monitors the whole objects, with their managed fields, would be
+ * most of the operator's memory, and the controller reads nothing else of them.
+ */
+export function cacheView(obj: KubeObject): KubeObject {
+  const { name, namespace, uid, resourceVersion, labels, annotations, ownerReferences } = obj.metadata;
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    metadata: { name, namespace, uid, resourceVersion, labels, annotations, ownerReferences },
+    [CACHED_FINGERPRINT]: fingerprint(obj),
+  };
+}
+
+/** The fingerprint of a built or live child (or of a cache view); undefined for kinds without one. */
 export function fingerprint(obj: Fingerprintable): string | undefined {
+  const cached = obj[CACHED_FINGERPRINT];
+  if (typeof cached === 'string') return cached;
   const owners = (obj.metadata.ownerReferences ?? []).map((r) => r.uid);
   switch (obj.kind) {
     case 'CronJob': {
@@ -47,6 +86,7 @@ export function fingerprint(obj: Fingerprintable): string | undefined {
         owners, spec.schedule, spec.timeZone ?? null, spec.suspend ?? false, spec.concurrencyPolicy,
         template.serviceAccountName, pick(template.securityContext as Record<string, unknown> | undefined, POD_SECURITY),
         job === undefined ? null : [job.image, job.command ?? null, job.args ?? null, env, pick(job.securityContext, CONTAINER_SECURITY)],
+        foreignSpecManagers(obj),
       ]);
     }
     case 'Role':

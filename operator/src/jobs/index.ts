@@ -1,25 +1,22 @@
-/** Everything the operator owns for one monitor, in the order it is applied. */
+/** Everything the operator owns for one monitor, and the per-namespace job identity. */
 import type { KubeObject } from '../k8s/types.js';
 import { buildCronJob } from './cronjob.js';
 import type { ChildrenInput } from './input.js';
-import { buildRole, buildRoleBinding, buildServiceAccount } from './rbac.js';
-import { buildCredentialsSecret } from './secret.js';
 
 export type { ChildrenInput, JobSpecInput, JobTemplateConfig, MonitorIdentity } from './input.js';
 export { jobTemplateConfig } from './input.js';
-export { childName, childLabels, FIELD_MANAGER, MANAGED_SELECTOR } from './names.js';
+export { childName, childLabels, FIELD_MANAGER, JOB_IDENTITY, MANAGED_SELECTOR } from './names.js';
 export { HASH_ANNOTATION, contentHash, hashOf, stableStringify, withHash } from './hash.js';
 export { ownerMonitor, ownerReference } from './owner.js';
 export { buildCronJob } from './cronjob.js';
-export { fingerprint } from './fingerprint.js';
+export { cacheView, fingerprint } from './fingerprint.js';
+export { buildJobIdentity } from './rbac.js';
 
 /**
- * The children in apply order: identity and rights first, the CronJob last, so a run never
- * starts before its ServiceAccount can read the monitor.
+ * A monitor's own objects: its CronJob, and nothing else. The identity it runs as is the
+ * namespace's (`buildJobIdentity`), and its credentials are a Secret the user keeps, so a monitor
+ * costs one object write and one status write.
  */
 export function buildChildren(input: ChildrenInput): KubeObject[] {
-  const objects: KubeObject[] = [buildServiceAccount(input), buildRole(input), buildRoleBinding(input)];
-  if (input.credentials !== undefined) objects.push(buildCredentialsSecret({ ...input, credentials: input.credentials }));
-  objects.push(buildCronJob(input));
-  return objects;
+  return [buildCronJob(input)];
 }

@@ -29,6 +29,12 @@ export interface JobTemplateConfig {
   influxDatabase: string;
   alertmanagerUrl?: string;
   reportUrl?: string;
+  /**
+   * The Secret, in each monitor's namespace, holding the job's InfluxDB credentials (keys
+   * username/password or token); created by the user, referenced by the CronJob, never read by
+   * the operator. Undefined: the InfluxDB needs no credentials.
+   */
+  influxSecret?: string;
   resources: { requests: Record<string, string>; limits: Record<string, string> };
 }
 
@@ -36,12 +42,6 @@ export interface ChildrenInput {
   monitor: MonitorIdentity;
   spec: JobSpecInput;
   job: JobTemplateConfig;
-  /**
-   * The operator's InfluxDB credentials (base64 values of the Secret's `data`, keys among
-   * username/password/token) to mirror into the monitor's namespace; undefined when the operator
-   * has no credentials Secret configured.
-   */
-  credentials?: Record<string, string>;
 }
 
 export function jobTemplateConfig(config: OperatorConfig): JobTemplateConfig {
@@ -59,5 +59,6 @@ export function jobTemplateConfig(config: OperatorConfig): JobTemplateConfig {
   if (config.jobImagePullPolicy !== undefined) job.imagePullPolicy = config.jobImagePullPolicy;
   if (config.alertmanagerUrl !== undefined) job.alertmanagerUrl = config.alertmanagerUrl;
   if (config.reportUrl !== undefined) job.reportUrl = config.reportUrl;
+  if (config.influxSecret !== undefined) job.influxSecret = config.influxSecret;
   return job;
 }

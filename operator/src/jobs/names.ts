@@ -1,7 +1,7 @@
 /**
- * Names and labels of the objects the operator creates for a monitor. Every child of a monitor
- * (CronJob, ServiceAccount, Role, RoleBinding, credentials Secret) has the same deterministic name,
- * so a restarted operator finds what an earlier one created and never makes a second copy.
+ * Names and labels of the objects the operator creates: a monitor's CronJob has a deterministic
+ * name, and so has the per-namespace job identity, so a restarted operator finds what an earlier
+ * one created and never makes a second copy.
  */
 import { createHash } from 'node:crypto';
 
@@ -16,6 +16,8 @@ export const MANAGED_BY = 'alertiger-operator';
 /** Selects every object the operator owns (informers watch only these). */
 export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
 export const MONITOR_ANNOTATION = 'alertiger.io/monitor';
+/** The ServiceAccount, Role and RoleBinding every job of a namespace runs as (jobs/rbac.ts). */
+export const JOB_IDENTITY = 'alertiger-job';
 
 /**
  * `<monitor>-alertiger`, or when that exceeds 52 characters, the monitor name cut short plus a
@@ -38,4 +40,9 @@ export function childLabels(): Record<string, string> {
     'app.kubernetes.io/component': 'monitor-job',
     [MANAGED_BY_LABEL]: MANAGED_BY,
   };
+}
+
+/** Labels of the per-namespace job identity. */
+export function identityLabels(): Record<string, string> {
+  return { ...childLabels(), 'app.kubernetes.io/component': 'job-identity' };
 }

@@ -1,57 +1,44 @@
 /**
- * The job's identity: a ServiceAccount per monitor, and a Role that lets it read its own
- * ModelMonitor and write that monitor's status, nothing more (docs/design.md §3). The operator holds
- * a superset of these rules, which the API server requires before it lets it grant them.
+ * The jobs' identity, one per namespace: a ServiceAccount `alertiger-job`, a Role that lets it get
+ * the namespace's ModelMonitors and write their status, nothing more, and the RoleBinding between
+ * them. One per namespace rather than one per monitor because the namespace is the boundary
+ * anyway: any Pod in a namespace may run as any ServiceAccount of that namespace, so whoever can
+ * create Pods there already holds every per-monitor identity (docs/security.md). The objects have
+ * no owner: the operator creates them when a namespace has monitors and deletes them when its last
+ * monitor goes (controller/reconciler.ts). The operator holds a superset of these rules, which the
+ * API server requires before it lets it grant them.
  */
 import type { V1ObjectMeta, V1Role, V1RoleBinding, V1ServiceAccount } from '@kubernetes/client-node';
 import type { KubeObject } from '../k8s/types.js';
 import { GROUP, PLURAL } from '../api/types.js';
 import { withHash } from './hash.js';
-import { childLabels, childName, MONITOR_ANNOTATION } from './names.js';
-import type { ChildrenInput } from './input.js';
-import { ownerReference } from './owner.js';
+import { identityLabels, JOB_IDENTITY } from './names.js';
 
-function childMeta(input: ChildrenInput): V1ObjectMeta {
-  const { monitor } = input;
-  return {
-    name: childName(monitor.name),
-    namespace: monitor.namespace,
-    labels: childLabels(),
-    annotations: { [MONITOR_ANNOTATION]: `${monitor.namespace}/${monitor.name}` },
-    ownerReferences: [ownerReference(monitor)],
-  };
+function identityMeta(namespace: string): V1ObjectMeta {
+  return { name: JOB_IDENTITY, namespace, labels: identityLabels() };
 }
 
 // Each object is typed as its client-node class so the compiler checks field names.
 const asObject = (obj: V1ServiceAccount | V1Role | V1RoleBinding): KubeObject => withHash(obj as unknown as KubeObject);
 
-export function buildServiceAccount(input: ChildrenInput): KubeObject {
-  const sa: V1ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: childMeta(input) };
-  return asObject(sa);
-}
-
-export function buildRole(input: ChildrenInput): KubeObject {
-  const name = input.monitor.name;
+/** The identity every job of `namespace` runs as, in apply order (the account before the grant). */
+export function buildJobIdentity(namespace: string): KubeObject[] {
+  const sa: V1ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: identityMeta(namespace) };
   const role: V1Role = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'Role',
-    metadata: childMeta(input),
+    metadata: identityMeta(namespace),
     rules: [
-      { apiGroups: [GROUP], resources: [PLURAL], resourceNames: [name], verbs: ['get'] },
-      { apiGroups: [GROUP], resources: [`${PLURAL}/status`], resourceNames: [name], verbs: ['patch', 'update'] },
+      { apiGroups: [GROUP], resources: [PLURAL], verbs: ['get'] },
+      { apiGroups: [GROUP], resources: [`${PLURAL}/status`], verbs: ['patch', 'update'] },
     ],
   };
-  return asObject(role);
-}
-
-export function buildRoleBinding(input: ChildrenInput): KubeObject {
-  const name = childName(input.monitor.name);
   const binding: V1RoleBinding = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
-    metadata: childMeta(input),
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-    subjects: [{ kind: 'ServiceAccount', name, namespace: input.monitor.namespace }],
+    metadata: identityMeta(namespace),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: JOB_IDENTITY },
+    subjects: [{ kind: 'ServiceAccount', name: JOB_IDENTITY, namespace }],
   };
-  return asObject(binding);
+  return [asObject(sa), asObject(role), asObject(binding)];
 }

@@ -1,19 +1,16 @@
 /**
- * The KubePort on @kubernetes/client-node 1.x: KubernetesObjectApi for server-side apply of whole
- * objects (field manager `alertiger-operator`, force), CustomObjectsApi for the status
- * subresource, ListWatch informers restarted by RestartingInformer. Every request is counted.
- * Responses are turned back into plain JSON (client-node turns timestamps into Dates).
+ * The KubePort on @kubernetes/client-node 1.x's KubeConfig and ListWatch (informers restarted by
+ * RestartingInformer), with its own plain-JSON requests for reads and writes: creates, replaces
+ * and deletes of whole objects (field manager `alertiger-operator`) and server-side apply of the
+ * status subresource. Every request is counted.
  */
 import { Agent, request, type RequestOptions } from 'node:https';
-import {
-  ApiException, CustomObjectsApi, KubeConfig, KubernetesObjectApi, ListWatch, PatchStrategy, ServerConfiguration, Watch,
-  createConfiguration, setHeaderOptions, type Configuration, type KubernetesObject, type RequestContext,
-} from '@kubernetes/client-node';
+import { ApiException, KubeConfig, ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
 import { FIELD_MANAGER } from './field-managers.js';
 import { KubeApiError, retryOnConflict, toKubeError } from './errors.js';
 import { RestartingInformer, type RawInformer } from './informer.js';
-import { emptyStats, type Informer, type InformerHandlers, type InformerOptions, type KubePort, type RequestStats } from './port.js';
+import { emptyStats, withoutManagedFields, type Informer, type InformerHandlers, type InformerOptions, type KubePort, type RequestStats } from './port.js';
 import { collectionPath, LEASE, objectPath, type KubeObject, type ResourceType } from './types.js';
 
 export interface ClientOptions {
@@ -39,20 +36,21 @@ export function loadKubeConfig(kubeconfig: string | undefined): KubeConfig {
  * server ends a watch, and bookmarks keep that version fresh.
  */
 class CountingWatch extends Watch {
-  constructor(config: KubeConfig, private readonly onWatch: () => void) {
+  constructor(config: KubeConfig, private readonly onWatch: () => void, private readonly transform: (obj: KubeObject) => KubeObject) {
     super(config);
   }
 
   override watch(path: string, query: Record<string, string | number | boolean | undefined>, cb: (phase: string, obj: unknown, w?: unknown) => void, done: (err: unknown) => void): Promise<AbortController> {
     this.onWatch();
     const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
-    return super.watch(path, { ...query, allowWatchBookmarks: true, timeoutSeconds }, cb, done);
+    // Objects are trimmed before the cache sees them; bookmarks and errors pass as they are.
+    const trimmed = (phase: string, obj: unknown, w?: unknown): void =>
+      cb(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? this.transform(obj as KubeObject) : obj, w);
+    return super.watch(path, { ...query, allowWatchBookmarks: true, timeoutSeconds }, trimmed, done);
   }
 }
 
 export class ClientNodePort implements KubePort {
-  private readonly objects: KubernetesObjectApi;
-  private readonly custom: CustomObjectsApi;
   private readonly counts: RequestStats = emptyStats();
   private readonly timeoutMs: number;
 
@@ -60,9 +58,6 @@ export class ClientNodePort implements KubePort {
 
   constructor(private readonly kc: KubeConfig, private readonly options: ClientOptions) {
     this.http = new SharedAgent(kc);
-    const configuration = keepAliveConfiguration(kc, this.http);
-    this.objects = new KubernetesObjectApi(configuration);
-    this.custom = new CustomObjectsApi(configuration);
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
 
@@ -72,9 +67,13 @@ export class ClientNodePort implements KubePort {
 
   informer<T extends KubeObject>(type: ResourceType, options: InformerOptions, handlers: InformerHandlers<T>): Informer<T> {
     const namespaces: (string | undefined)[] = options.namespaces.length > 0 ? [...options.namespaces] : [undefined];
+    const transform = options.transform ?? withoutManagedFields;
     const raws = namespaces.map((namespace) => {
-      const watch = new CountingWatch(this.kc, () => this.counts.watches++);
-      const list = (): Promise<{ metadata: { resourceVersion?: string }; items: T[] }> => this.listAll<T>(type, namespace, options.labelSelector);
+      const watch = new CountingWatch(this.kc, () => this.counts.watches++, transform);
+      const list = async (): Promise<{ metadata: { resourceVersion?: string }; items: T[] }> => {
+        const all = await this.listAll<T>(type, namespace, options.labelSelector);
+        return { metadata: all.metadata, items: all.items.map((item) => transform(item) as T) };
+      };
       // ListWatch wants client-node's list type; ours has the same shape in plain JSON.
       const listFn = list as unknown as () => Promise<{ metadata?: object; items: KubernetesObject[] }>;
       return new ListWatch<KubernetesObject>(collectionPath(type, namespace), watch, listFn as never, false, options.labelSelector) as unknown as RawInformer<T>;
@@ -92,54 +91,62 @@ export class ClientNodePort implements KubePort {
     }
   }
 
-  apply(obj: KubeObject): Promise<KubeObject> {
-    return retryOnConflict(async () => {
-      this.countWrite(obj.kind);
-      const applied = await this.call(`apply ${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name}`, () =>
-        this.objects.patch(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
-      return plain(applied) as KubeObject;
-    });
-  }
-
   applyStatus(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
-    const [group, version] = type.apiVersion.split('/') as [string, string];
     const namespace = obj.metadata.namespace ?? '';
+    const path = `${objectPath(type, namespace, obj.metadata.name)}/status?${new URLSearchParams({ fieldManager: FIELD_MANAGER, force: 'true' })}`;
     return retryOnConflict(async () => {
       this.countWrite(`${type.kind}/status`);
-      const applied = await this.call(`apply ${type.kind}/status ${namespace}/${obj.metadata.name}`, () =>
-        this.custom.patchNamespacedCustomObjectStatus(
-          { group, version, namespace, plural: type.plural, name: obj.metadata.name, body: obj, fieldManager: FIELD_MANAGER, force: true },
-          setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply)));
-      return plain(applied) as KubeObject;
+      // JSON is YAML: the apply body goes as is.
+      return this.call(`apply ${type.kind}/status ${namespace}/${obj.metadata.name}`, () =>
+        this.http.requestJson<KubeObject>('PATCH', path, obj, 'application/apply-patch+yaml'));
     });
   }
 
   async create(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
     this.countWrite(type.kind);
-    const created = await this.call(`create ${type.kind} ${obj.metadata.namespace}/${obj.metadata.name}`, () =>
-      this.objects.create(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER));
-    return plain(created) as KubeObject;
+    const path = `${collectionPath(type, obj.metadata.namespace)}?${new URLSearchParams({ fieldManager: FIELD_MANAGER })}`;
+    return this.call(`create ${type.kind} ${obj.metadata.namespace}/${obj.metadata.name}`, () =>
+      this.http.requestJson<KubeObject>('POST', path, obj));
   }
 
-  createOrReplace(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
+  createOrReplace(type: ResourceType, obj: KubeObject, options: { exists?: boolean } = {}): Promise<KubeObject> {
+    // No resourceVersion: an unconditional update of an object only we write.
+    const { resourceVersion: _rv, ...metadata } = obj.metadata;
+    const bare = { ...obj, metadata };
+    const status = (err: unknown): number | undefined => (err instanceof KubeApiError ? err.status : undefined);
     return retryOnConflict(async () => {
-      try {
-        return await this.create(type, obj);
-      } catch (err) {
-        if (!(err instanceof KubeApiError) || err.status !== 409) throw err;
+      if (options.exists === true) {
+        try {
+          return await this.replace(type, bare);
+        } catch (err) {
+          if (status(err) !== 404) throw err;
+        }
+        return this.create(type, bare);
       }
-      // No resourceVersion: an unconditional update of an object only we write. A 404 here
-      // (deleted in between) fails this pass; the work queue's retry creates it.
-      const { resourceVersion: _rv, ...metadata } = obj.metadata;
-      return this.replace(type, { ...obj, metadata });
+      try {
+        return await this.create(type, bare);
+      } catch (err) {
+        if (status(err) !== 409) throw err;
+      }
+      // A 404 here (deleted in between) fails this pass; the work queue's retry creates it.
+      return this.replace(type, bare);
     });
+  }
+
+  async delete(type: ResourceType, namespace: string, name: string): Promise<void> {
+    this.countWrite(type.kind);
+    try {
+      await this.call(`delete ${type.kind} ${namespace}/${name}`, () => this.http.requestJson('DELETE', objectPath(type, namespace, name)));
+    } catch (err) {
+      if (!(err instanceof KubeApiError) || err.status !== 404) throw err;
+    }
   }
 
   async replace(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
     this.countWrite(type.kind);
-    const replaced = await this.call(`replace ${type.kind} ${obj.metadata.namespace}/${obj.metadata.name}`, () =>
-      this.objects.replace(obj as KubernetesObject, undefined, undefined, FIELD_MANAGER));
-    return plain(replaced) as KubeObject;
+    const path = `${objectPath(type, obj.metadata.namespace ?? '', obj.metadata.name)}?${new URLSearchParams({ fieldManager: FIELD_MANAGER })}`;
+    return this.call(`replace ${type.kind} ${obj.metadata.namespace}/${obj.metadata.name}`, () =>
+      this.http.requestJson<KubeObject>('PUT', path, obj));
   }
 
   private countWrite(kind: string): void {
@@ -224,12 +231,25 @@ class SharedAgent {
     return { agent: this.agent, headers: (tls.headers ?? {}) as Record<string, string> };
   }
 
-  /** GET a path as JSON; undefined for 404, ApiException-like errors otherwise. */
-  async getJson<T>(path: string): Promise<T> {
+  /** GET a path as JSON; ApiException-like errors (status and body) otherwise. */
+  getJson<T>(path: string): Promise<T> {
+    return this.requestJson<T>('GET', path);
+  }
+
+  /**
+   * One request with a JSON body (or none) and a JSON answer, as plain JSON: client-node's
+   * typed (de)serialisation of each answer, which the controller never reads, cost more CPU
+   * than the request itself at 10,000 monitors.
+   */
+  async requestJson<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
     const { agent, headers } = await this.options();
     const auth = tlsAuth(this.kc);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise<T>((resolve, reject) => {
-      const req = request(`${this.server}${path}`, { method: 'GET', agent, headers: { ...headers, ...auth, accept: 'application/json' } }, (res) => {
+      const req = request(`${this.server}${path}`, {
+        method, agent,
+        headers: { ...headers, ...auth, accept: 'application/json', ...(payload !== undefined ? { 'content-type': contentType } : {}) },
+      }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
@@ -248,7 +268,7 @@ class SharedAgent {
         });
       });
       req.on('error', reject);
-      req.end();
+      req.end(payload);
     });
   }
 }
@@ -257,22 +277,4 @@ class SharedAgent {
 function tlsAuth(kc: KubeConfig): Record<string, string> {
   const user = kc.getCurrentUser();
   return user?.username ? { authorization: `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}` } : {};
-}
-
-/** KubeConfig.makeApiClient's configuration, on the shared agent. */
-function keepAliveConfiguration(kc: KubeConfig, shared: SharedAgent): Configuration {
-  const cluster = kc.getCurrentCluster()!;
-  const auth = {
-    getName: (): string => 'kubeconfig-keepalive',
-    async applySecurityAuthentication(context: RequestContext): Promise<void> {
-      await kc.applySecurityAuthentication(context);
-      context.setAgent((await shared.options()).agent);
-    },
-  };
-  return createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: auth } });
-}
-
-/** client-node's typed objects back to the API's JSON (Dates to RFC 3339 strings). */
-function plain(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value));
 }

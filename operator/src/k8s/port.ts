@@ -1,8 +1,9 @@
 /**
  * The narrow port between the controller and the API server: exactly the calls the controller
  * makes, in plain JSON. k8s/client.ts implements it with @kubernetes/client-node; unit tests
- * implement it in memory. Every write is server-side apply with the operator's field manager,
- * except Events and the Lease (create / optimistic replace).
+ * implement it in memory. The operator's objects are created and replaced whole (a replace drops
+ * fields other clients added), the status is written by server-side apply with the operator's
+ * field manager, Events are created and the Lease is replaced optimistically.
  */
 import type { KubeObject, ResourceType } from './types.js';
 
@@ -30,6 +31,18 @@ export interface InformerOptions {
   /** Namespaces to watch; empty means all namespaces. */
   namespaces: readonly string[];
   labelSelector?: string;
+  /**
+   * What the cache keeps of each listed or watched object (default: all of it but
+   * `metadata.managedFields`, which only the API server's field ownership needs).
+   */
+  transform?: (obj: KubeObject) => KubeObject;
+}
+
+/** An object without its managed fields (the default transform of informers). */
+export function withoutManagedFields(obj: KubeObject): KubeObject {
+  if (obj.metadata?.managedFields === undefined) return obj;
+  const { managedFields: _fields, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
 }
 
 /** Counts of requests the port made, by kind (the benchmark reports them per monitor). */
@@ -48,17 +61,18 @@ export interface KubePort {
   informer<T extends KubeObject>(type: ResourceType, options: InformerOptions, handlers: InformerHandlers<T>): Informer<T>;
   /** One object, or undefined when it does not exist. */
   get<T extends KubeObject>(type: ResourceType, namespace: string, name: string): Promise<T | undefined>;
-  /** Server-side apply (force) of a whole object we own; creates it when absent. */
-  apply(obj: KubeObject): Promise<KubeObject>;
   /** Server-side apply (force) to the status subresource; `obj` carries only the fields we own. */
   applyStatus(type: ResourceType, obj: KubeObject): Promise<KubeObject>;
   /** Create; a KubeApiError with status 409 when the name exists. */
   create(type: ResourceType, obj: KubeObject): Promise<KubeObject>;
   /**
-   * Create, or replace unconditionally when it exists. For Secrets: unlike a patch, neither call
-   * answers with data the caller did not send, so the operator needs no right that reads Secrets.
+   * Create, or replace the whole object unconditionally when it exists: fields other clients set
+   * are gone afterwards. `exists` says which to try first (the cache's view), so the usual case
+   * is one request; the other is the fallback on 409 (create) or 404 (replace).
    */
-  createOrReplace(type: ResourceType, obj: KubeObject): Promise<KubeObject>;
+  createOrReplace(type: ResourceType, obj: KubeObject, options?: { exists?: boolean }): Promise<KubeObject>;
+  /** Delete; an object already gone is not an error. */
+  delete(type: ResourceType, namespace: string, name: string): Promise<void>;
   /** Replace with optimistic locking on metadata.resourceVersion (409 when it moved on). */
   replace(type: ResourceType, obj: KubeObject): Promise<KubeObject>;
   stats(): RequestStats;

@@ -15,6 +15,7 @@ export interface OwnerReference {
 
 export interface KubeMeta extends ObjectMeta {
   ownerReferences?: OwnerReference[];
+  managedFields?: unknown[];
 }
 
 export interface KubeObject {

@@ -47,13 +47,13 @@ describe('helm chart', () => {
 
   it('renders one of each object in helm create shape, the ServiceMonitor only when enabled', async () => {
     const kinds = (docs: KubeDoc[]): string[] => docs.map((d) => d.kind).sort();
-    assert.deepEqual(kinds(await render()), ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+    assert.deepEqual(kinds(await render()), ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'NetworkPolicy', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
     const withMonitor = await render('--set', 'serviceMonitor.enabled=true', '--set', 'serviceMonitor.labels.release=prom');
     const sm = findDoc(withMonitor, 'ServiceMonitor') as KubeDoc & { spec: { endpoints: Array<{ port: string; path: string }> } };
     assert.equal(sm.metadata.labels?.release, 'prom');
     assert.deepEqual(sm.spec.endpoints.map((e) => `${e.port}${e.path}`), ['http/metrics']);
     const noRbac = await render('--set', 'rbac.create=false', '--set', 'serviceAccount.create=false', '--set', 'serviceAccount.name=mine');
-    assert.deepEqual(kinds(noRbac), ['Deployment', 'Service']);
+    assert.deepEqual(kinds(noRbac), ['Deployment', 'NetworkPolicy', 'Service']);
     assert.equal(operatorContainer(noRbac).pod.serviceAccountName, 'mine');
   });
 
@@ -106,10 +106,13 @@ describe('helm chart', () => {
     for (const name of env.keys()) assert.ok(known.has(name), `${name} is not a setting of operator/src/config.ts`);
   });
 
-  it('defaults the job image and the report URL to the operator image and its Service', async () => {
+  it('defaults the job image to the operator image, and the report URL to port-forward\'s local end, or the Service with a token', async () => {
     const { env, container } = operatorContainer(await render());
     assert.equal(env.get('ALERTIGER_JOB_IMAGE')?.value, container.image);
-    assert.equal(env.get('ALERTIGER_REPORT_URL')?.value, 'http://alertiger.alertiger-chart.svc:8080');
+    // Without a token the pages answer loopback clients only: the link works through kubectl port-forward.
+    assert.equal(env.get('ALERTIGER_REPORT_URL')?.value, 'http://localhost:8080');
+    const withToken = operatorContainer(await render('--set', 'report.tokenSecret.name=report-token')).env;
+    assert.equal(withToken.get('ALERTIGER_REPORT_URL')?.value, 'http://alertiger.alertiger-chart.svc:8080');
     assert.equal(env.get('ALERTIGER_ALERTMANAGER_URL'), undefined, 'no alerts until a URL is given');
   });
 
@@ -171,6 +174,8 @@ describe('helm chart', () => {
       '--include-crds', '--set', 'replicaCount=2', '--set', 'watchNamespaces={ml-prod}']);
     assert.equal(result.code, 0, result.stderr);
     await kube.kubectl(['create', 'namespace', 'alertiger-chart']);
+    // With watchNamespaces the operator's Role lives in the watched namespace, which must exist.
+    await kube.kubectl(['create', 'namespace', 'ml-prod']);
     const applied = await kube.kubectl(['apply', '-f', '-'], { input: result.stdout });
     assert.equal(applied.code, 0, `${applied.stderr}\n${applied.stdout}`);
     for (const object of ['deployment/alertiger', 'service/alertiger', 'serviceaccount/alertiger', 'role/alertiger', 'rolebinding/alertiger']) {

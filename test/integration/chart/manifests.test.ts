@@ -69,7 +69,7 @@ describe('plain manifests', () => {
     const can = async (...args: string[]): Promise<string> => (await kube.kubectl(['auth', 'can-i', ...args, ...as])).stdout.trim();
     assert.equal(await can('watch', 'modelmonitors.alertiger.io', '--all-namespaces'), 'yes');
     assert.equal(await can('create', 'cronjobs.batch', '-n', 'ml-prod'), 'yes');
-    assert.equal(await can('get', 'secrets/alertiger-influx', '-n', 'alertiger-system'), 'yes');
+    assert.equal(await can('get', 'secrets/alertiger-influx', '-n', 'alertiger-system'), 'no', 'the operator reads no Secret (docs/security.md)');
     assert.equal(await can('get', 'secrets', '-n', 'ml-prod'), 'no');
     assert.equal(await can('delete', 'cronjobs.batch', '-n', 'ml-prod'), 'no');
   });

@@ -1,12 +1,12 @@
 /**
  * The client-node adapter (KubePort) against the real API server: lists longer than one page
- * arrive whole, server-side apply creates and then changes nothing, the status subresource is
- * applied alone, 404 and 409 come back as coded errors, Secrets are created or replaced.
+ * arrive whole, the status subresource is applied alone (server-side apply), 404 and 409 come
+ * back as coded errors, objects are created, replaced whole and deleted.
  */
 import assert from 'node:assert/strict';
 import { ClientNodePort, loadKubeConfig } from '../../../operator/src/k8s/client.js';
 import { KubeApiError } from '../../../operator/src/k8s/errors.js';
-import { CRON_JOB, EVENT, MODEL_MONITOR, SECRET, type KubeObject } from '../../../operator/src/k8s/types.js';
+import { CRON_JOB, EVENT, MODEL_MONITOR, type KubeObject } from '../../../operator/src/k8s/types.js';
 import { silentLogger } from '../../../operator/src/log.js';
 import { applyMonitor, getJson, monitorYaml, kubectlOk, newNamespace, servers } from './helpers.js';
 
@@ -40,20 +40,6 @@ describe('ClientNodePort on a real API server', function () {
     }
   });
 
-  it('applies an object, and a second identical apply changes nothing', async () => {
-    const cronJob: KubeObject = {
-      apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'probe', namespace: ns },
-      spec: { schedule: '0 1 * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } } },
-    };
-    const first = await port.apply(cronJob);
-    const second = await port.apply(cronJob);
-    assert.equal(second.metadata.resourceVersion, first.metadata.resourceVersion);
-    const live = await port.get(CRON_JOB, ns, 'probe');
-    assert.equal((live?.spec as { schedule: string }).schedule, '0 1 * * *');
-    const managers = (await getJson<{ metadata: { managedFields: { manager: string; operation: string }[] } }>(['-n', ns, 'get', 'cronjob', 'probe', '--show-managed-fields'])).metadata.managedFields;
-    assert.deepEqual(managers.map((m) => [m.manager, m.operation]), [['alertiger-operator', 'Apply']]);
-  });
-
   it('applies only the given status fields, beside another manager', async () => {
     await applyMonitor(ns, 'status-probe');
     const jobStatus = { apiVersion: 'alertiger.io/v1alpha1', kind: 'ModelMonitor', metadata: { name: 'status-probe', namespace: ns }, status: { health: 'Healthy', anomalyCount: 0 } };
@@ -77,11 +63,21 @@ describe('ClientNodePort on a real API server', function () {
     await assert.rejects(port.create(EVENT, event), (err: unknown) => err instanceof KubeApiError && err.status === 409 && err.code === 'Conflict');
   });
 
-  it('creates a Secret, then replaces it', async () => {
-    const secret = (value: string): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'mirror', namespace: ns }, type: 'Opaque', data: { token: Buffer.from(value).toString('base64') } });
-    await port.createOrReplace(SECRET, secret('one'));
-    await port.createOrReplace(SECRET, secret('two'));
-    const live = await port.get<KubeObject & { data: Record<string, string> }>(SECRET, ns, 'mirror');
-    assert.equal(Buffer.from(live!.data.token!, 'base64').toString(), 'two');
+  it('creates, replaces whole (dropping what another manager added) and deletes an object', async () => {
+    const cronJob = (schedule: string): KubeObject => ({
+      apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'whole', namespace: ns },
+      spec: { schedule, jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } } },
+    });
+    await port.createOrReplace(CRON_JOB, cronJob('0 1 * * *'), { exists: true });
+    await kubectlOk(['-n', ns, 'patch', 'cronjob', 'whole', '-p', '{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"name":"c","command":["sh"]}]}}}}}}']);
+    await port.createOrReplace(CRON_JOB, cronJob('0 2 * * *'));
+    const live = await getJson<{ spec: { schedule: string; jobTemplate: { spec: { template: { spec: { containers: { command?: string[] }[] } } } } }; metadata: { managedFields: { manager: string }[] } }>(
+      ['-n', ns, 'get', 'cronjob', 'whole', '--show-managed-fields', '-o', 'json']);
+    assert.equal(live.spec.schedule, '0 2 * * *');
+    assert.equal(live.spec.jobTemplate.spec.template.spec.containers[0]!.command, undefined, 'the added command is gone');
+    assert.deepEqual(live.metadata.managedFields.map((m) => m.manager), ['alertiger-operator'], 'and with it the other manager');
+    await port.delete(CRON_JOB, ns, 'whole');
+    await port.delete(CRON_JOB, ns, 'whole');
+    assert.equal(await port.get(CRON_JOB, ns, 'whole'), undefined);
   });
 });

@@ -4,7 +4,7 @@
  * adapter), as a user's Deployment would run it, watching only the test's namespace.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
@@ -29,7 +29,8 @@ export const logFile = join(mkdtempSync(join(tmpdir(), 'alertiger-operator-it-')
 export async function servers(): Promise<RealServers> {
   env ??= await realServers();
   if (!crdInstalled) {
-    await kubectlOk(['apply', '-f', crdFile]);
+    // ALERTIGER_TEST_CRD: another revision of the CRD (the operator's tests alone, while the CRD changes).
+    await kubectlOk(['apply', '-f', process.env.ALERTIGER_TEST_CRD ?? crdFile]);
     await kubectlOk(['wait', '--for', 'condition=established', '--timeout=60s', 'crd/modelmonitors.alertiger.io']);
     const ns = await kubectl(['get', 'namespace', OPERATOR_NAMESPACE]);
     if (ns.code !== 0) await kubectlOk(['create', 'namespace', OPERATOR_NAMESPACE]);
@@ -131,3 +132,27 @@ export function readyOf(monitor: ModelMonitor): { status: string; reason: string
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const securityDoc = join(repoRoot(), 'docs', 'security.md');
+
+/** `kubectl auth can-i --list` output as sorted lines, columns joined by one space. */
+export function canIList(output: string): string[] {
+  return output.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' ')).filter((l) => l !== '').sort();
+}
+
+/**
+ * Asserts that an identity's `kubectl auth can-i --list` is the one docs/security.md shows under
+ * `<!-- can-i ID -->`, so the documented rights are the real ones (UPDATE_GOLDEN=1 rewrites the
+ * block from the API server's answer).
+ */
+export function assertDocumentedRights(id: string, output: string): void {
+  const text = readFileSync(securityDoc, 'utf8');
+  const block = new RegExp(`(<!-- can-i ${id} -->\\n\`\`\`text\\n)([\\s\\S]*?)(\`\`\`)`);
+  const match = block.exec(text);
+  if (process.env.UPDATE_GOLDEN === '1' && match !== null) {
+    writeFileSync(securityDoc, text.replace(block, (_all, head: string, _body: string, tail: string) => `${head}${output.trim()}\n${tail}`));
+    return;
+  }
+  assert.ok(match !== null, `docs/security.md has no block <!-- can-i ${id} -->`);
+  assert.deepEqual(canIList(output), canIList(match[2]!), `the rights of ${id} differ from docs/security.md (UPDATE_GOLDEN=1 rewrites it)`);
+}

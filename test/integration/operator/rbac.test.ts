@@ -1,13 +1,14 @@
 /**
  * RBAC with the operator's and the job's own credentials, not the admin's: the operator runs on
  * manifests/install/rbac.yaml alone and converges; `kubectl auth can-i` shows each identity has
- * what it uses and nothing more (no Secret reads, no other namespaces' monitors for a job).
+ * what it uses and nothing more (no Secret rights at all, no other namespaces' monitors for a
+ * job), and `kubectl auth can-i --list` of each is the list docs/security.md shows.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  OPERATOR_NAMESPACE, applyMonitor, getJson, getMonitor, kubectl, kubectlOk, logFile, newNamespace, readyOf, servers,
+  OPERATOR_NAMESPACE, applyMonitor, assertDocumentedRights, getJson, getMonitor, kubectl, kubectlOk, logFile, newNamespace, readyOf, servers,
   startTestOperator, testConfig, waitFor, type TestOperator,
 } from './helpers.js';
 import { repoRoot } from '../../harness/golden.js';
@@ -38,10 +39,6 @@ describe('RBAC of the operator and the job on a real API server', function () {
     ns = await newNamespace('op-rbac');
     other = await newNamespace('op-rbac-other');
     await kubectlOk(['apply', '-f', rbacFile]);
-    const secret = await kubectl(['-n', OPERATOR_NAMESPACE, 'get', 'secret', 'alertiger-influx']);
-    if (secret.code !== 0) {
-      await kubectlOk(['-n', OPERATOR_NAMESPACE, 'create', 'secret', 'generic', 'alertiger-influx', '--from-literal=username=writer', '--from-literal=password=s3cret']);
-    }
     operatorToken = (await kubectlOk(['-n', OPERATOR_NAMESPACE, 'create', 'token', 'alertiger-operator'])).trim();
     // A kubeconfig like the admin's, authenticated as the operator's ServiceAccount.
     const kubeconfig = join(env.dir, `operator-sa-${ns}.kubeconfig`);
@@ -59,8 +56,9 @@ describe('RBAC of the operator and the job on a real API server', function () {
     await applyMonitor(ns, 'scorer');
     await applyMonitor(other, 'neighbour');
     await waitFor('Ready=True under the operator SA', async () => (readyOf(await getMonitor(ns, 'scorer'))?.status === 'True' ? true : undefined), 30_000);
-    const secret = await getJson<{ data: Record<string, string> }>(['-n', ns, 'get', 'secret', 'scorer-alertiger']);
-    assert.equal(Buffer.from(secret.data.username!, 'base64').toString(), 'writer');
+    const cronJob = await getJson<{ spec: { jobTemplate: { spec: { template: { spec: { serviceAccountName: string } } } } } }>(['-n', ns, 'get', 'cronjob', 'scorer-alertiger']);
+    assert.equal(cronJob.spec.jobTemplate.spec.template.spec.serviceAccountName, 'alertiger-job');
+    assert.match(JSON.stringify(cronJob), /"secretKeyRef":\{"key":"token","name":"alertiger-influx","optional":true\}/);
     const metrics = await (await fetch(`http://127.0.0.1:${op!.running.httpPort}/metrics`)).text();
     assert.doesNotMatch(metrics, /alertiger_reconcile_errors_total\{reason="Forbidden"\}/, `see ${logFile}`);
   });
@@ -74,31 +72,36 @@ describe('RBAC of the operator and the job on a real API server', function () {
       ['update', 'modelmonitors.alertiger.io', '--subresource=finalizers', '-n', ns],
       ['list', 'cronjobs.batch', '--all-namespaces'],
       ['create', 'cronjobs.batch', '-n', ns],
-      ['patch', 'cronjobs.batch', '-n', ns],
-      ['patch', 'serviceaccounts', '-n', ns],
-      ['patch', 'roles.rbac.authorization.k8s.io', '-n', ns],
-      ['patch', 'rolebindings.rbac.authorization.k8s.io', '-n', ns],
-      ['create', 'secrets', '-n', ns],
-      ['update', 'secrets', '-n', ns],
+      ['update', 'cronjobs.batch', '-n', ns],
+      ['create', 'serviceaccounts', '-n', ns],
+      ['update', 'serviceaccounts/alertiger-job', '-n', ns],
+      ['delete', 'roles.rbac.authorization.k8s.io/alertiger-job', '-n', ns],
+      ['update', 'rolebindings.rbac.authorization.k8s.io/alertiger-job', '-n', ns],
       ['create', 'events', '-n', ns],
       ['create', 'leases.coordination.k8s.io', '-n', OPERATOR_NAMESPACE],
       ['update', 'leases.coordination.k8s.io/alertiger-operator', '-n', OPERATOR_NAMESPACE],
-      ['get', 'secrets/alertiger-influx', '-n', OPERATOR_NAMESPACE],
     ];
     const denied = [
       ['get', 'secrets', '-n', ns],
       ['get', 'secrets', '--all-namespaces'],
       ['list', 'secrets', '--all-namespaces'],
       ['watch', 'secrets', '--all-namespaces'],
+      ['create', 'secrets', '-n', ns],
+      ['update', 'secrets', '-n', ns],
       ['patch', 'secrets', '-n', ns],
-      ['get', 'secrets/other', '-n', OPERATOR_NAMESPACE],
-      ['list', 'secrets', '-n', OPERATOR_NAMESPACE],
+      ['get', 'secrets/alertiger-influx', '-n', ns],
+      ['get', 'secrets/alertiger-influx', '-n', OPERATOR_NAMESPACE],
       ['create', 'modelmonitors.alertiger.io', '-n', ns],
       ['update', 'modelmonitors.alertiger.io', '-n', ns],
       ['patch', 'modelmonitors.alertiger.io', '-n', ns],
       ['delete', 'modelmonitors.alertiger.io', '-n', ns],
       ['delete', 'cronjobs.batch', '-n', ns],
-      ['update', 'cronjobs.batch', '-n', ns],
+      ['patch', 'cronjobs.batch', '-n', ns],
+      ['get', 'cronjobs.batch', '-n', ns],
+      ['update', 'serviceaccounts/default', '-n', ns],
+      ['delete', 'serviceaccounts/default', '-n', ns],
+      ['delete', 'roles.rbac.authorization.k8s.io/admin-ish', '-n', ns],
+      ['update', 'rolebindings.rbac.authorization.k8s.io/other', '-n', ns],
       ['create', 'jobs.batch', '-n', ns],
       ['create', 'pods', '-n', ns],
       ['get', 'pods', '-n', ns],
@@ -111,27 +114,29 @@ describe('RBAC of the operator and the job on a real API server', function () {
     ];
     assert.deepEqual(await mismatches(operatorToken, true, allowed), [], 'operator denied what it needs');
     assert.deepEqual(await mismatches(operatorToken, false, denied), [], 'operator allowed more than it needs');
+    assertDocumentedRights('manifests-operator-monitor-namespace', await kubectlOk(['auth', 'can-i', '--list', '-n', ns], { token: operatorToken }));
+    assertDocumentedRights('manifests-operator-own-namespace', await kubectlOk(['auth', 'can-i', '--list', '-n', OPERATOR_NAMESPACE], { token: operatorToken }));
   });
 
-  it("gives a job its own monitor and that monitor's status, and nothing more", async () => {
-    const token = (await kubectlOk(['-n', ns, 'create', 'token', 'scorer-alertiger'])).trim();
+  it("gives a job the monitors of its namespace and their status, and nothing more", async () => {
+    const token = (await kubectlOk(['-n', ns, 'create', 'token', 'alertiger-job'])).trim();
     const allowed = [
       ['get', 'modelmonitors.alertiger.io/scorer', '-n', ns],
       ['patch', 'modelmonitors.alertiger.io/scorer', '--subresource=status', '-n', ns],
       ['update', 'modelmonitors.alertiger.io/scorer', '--subresource=status', '-n', ns],
+      // The namespace is the boundary (docs/security.md): any Pod here could run as any of its accounts.
+      ['get', 'modelmonitors.alertiger.io/other', '-n', ns],
     ];
     const denied = [
       ['list', 'modelmonitors.alertiger.io', '-n', ns],
       ['watch', 'modelmonitors.alertiger.io', '-n', ns],
-      ['get', 'modelmonitors.alertiger.io/other', '-n', ns],
-      ['patch', 'modelmonitors.alertiger.io/other', '--subresource=status', '-n', ns],
       ['patch', 'modelmonitors.alertiger.io/scorer', '-n', ns],
       ['update', 'modelmonitors.alertiger.io/scorer', '-n', ns],
       ['delete', 'modelmonitors.alertiger.io/scorer', '-n', ns],
       ['get', 'modelmonitors.alertiger.io/neighbour', '-n', other],
       ['get', 'modelmonitors.alertiger.io/scorer', '-n', other],
       ['get', 'secrets', '-n', ns],
-      ['get', 'secrets/scorer-alertiger', '-n', ns],
+      ['get', 'secrets/alertiger-influx', '-n', ns],
       ['list', 'secrets', '--all-namespaces'],
       ['get', 'cronjobs.batch', '-n', ns],
       ['create', 'events', '-n', ns],
@@ -139,6 +144,7 @@ describe('RBAC of the operator and the job on a real API server', function () {
     ];
     assert.deepEqual(await mismatches(token, true, allowed), [], 'job denied what it needs');
     assert.deepEqual(await mismatches(token, false, denied), [], 'job allowed more than it needs');
+    assertDocumentedRights('job', await kubectlOk(['auth', 'can-i', '--list', '-n', ns], { token }));
     // And it works: the job's own server-side apply of its status fields, as a run does.
     const status = { apiVersion: 'alertiger.io/v1alpha1', kind: 'ModelMonitor', metadata: { name: 'scorer', namespace: ns }, status: { health: 'Healthy', anomalyCount: 0 } };
     await kubectlOk(['apply', '--server-side', '--field-manager=alertiger-job', '--subresource=status', '-f', '-'], { input: JSON.stringify(status), token });

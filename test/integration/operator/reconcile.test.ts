@@ -1,12 +1,14 @@
 /**
- * The operator against the real API server: one ModelMonitor becomes exactly one CronJob (and
- * the job's ServiceAccount, Role, RoleBinding and credentials Secret), spec changes and suspend
- * are carried, nothing is rewritten when nothing changed, a deleted CronJob comes back, an
- * invalid spec gets Ready=False and no CronJob.
+ * The operator against the real API server: one ModelMonitor becomes exactly one CronJob (run as
+ * the namespace's job identity, credentials referenced from the user's Secret, no Secret
+ * written), spec changes and suspend are carried, nothing is rewritten when nothing changed, a
+ * deleted CronJob comes back, the pod template is owned whole (a hand-added command or sidecar is
+ * removed), the job identity is put back when deleted and removed with the namespace's last
+ * monitor, an invalid spec gets Ready=False and no CronJob.
  */
 import assert from 'node:assert/strict';
 import {
-  JOB_IMAGE, OPERATOR_NAMESPACE, applyMonitor, getJson, getMonitor, kubectlOk, newNamespace, readyOf, servers,
+  JOB_IMAGE, applyMonitor, getJson, getMonitor, kubectlOk, newNamespace, readyOf, servers,
   sleep, startTestOperator, testConfig, waitFor, type TestOperator,
 } from './helpers.js';
 
@@ -18,12 +20,14 @@ interface CronJob {
     concurrencyPolicy: string;
     jobTemplate: { spec: { template: { spec: {
       serviceAccountName: string;
-      containers: { image: string; args: string[]; env: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[] }[];
+      containers: { name: string; image: string; args: string[]; command?: string[]; env: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[] }[];
     } } } };
   };
 }
 
+/** The Secret users keep in each monitor namespace; the operator only references it. */
 const SECRET_NAME = 'alertiger-influx';
+const IDENTITY = 'alertiger-job';
 
 describe('operator reconcile on a real API server', function () {
   this.timeout(180_000);
@@ -33,11 +37,7 @@ describe('operator reconcile on a real API server', function () {
   before(async () => {
     await servers();
     ns = await newNamespace('op-reconcile');
-    // The operator's InfluxDB credentials, in its own namespace, to be mirrored.
-    const existing = await getJson<{ items: unknown[] }>(['-n', OPERATOR_NAMESPACE, 'get', 'secrets', '--field-selector', `metadata.name=${SECRET_NAME}`]);
-    if (existing.items.length === 0) {
-      await kubectlOk(['-n', OPERATOR_NAMESPACE, 'create', 'secret', 'generic', SECRET_NAME, '--from-literal=username=writer', '--from-literal=password=s3cret']);
-    }
+    await kubectlOk(['-n', ns, 'create', 'secret', 'generic', SECRET_NAME, '--from-literal=username=writer', '--from-literal=password=s3cret']);
     op = await startTestOperator(testConfig([ns], { ALERTIGER_INFLUX_SECRET: SECRET_NAME }), 'reconcile-a');
     await waitFor('the operator to lead', async () => (op.running.isLeader() ? true : undefined));
   });
@@ -46,7 +46,7 @@ describe('operator reconcile on a real API server', function () {
     await op?.running.stop();
   });
 
-  it('creates exactly one CronJob with the schedule, image, args and owner, plus the job identity and Ready=True', async () => {
+  it("creates exactly one CronJob with the schedule, image, args and owner, the namespace's job identity and Ready=True", async () => {
     await applyMonitor(ns, 'feed-ranker', { granularity: '1h' });
     const monitor = await waitFor('Ready=True', async () => {
       const m = await getMonitor(ns, 'feed-ranker');
@@ -62,34 +62,31 @@ describe('operator reconcile on a real API server', function () {
     assert.equal(cj.spec.concurrencyPolicy, 'Forbid');
     assert.equal(cj.spec.suspend, false);
     const pod = cj.spec.jobTemplate.spec.template.spec;
-    assert.equal(pod.serviceAccountName, 'feed-ranker-alertiger');
+    assert.equal(pod.serviceAccountName, IDENTITY);
     assert.equal(pod.containers[0]!.image, JOB_IMAGE);
     assert.deepEqual(pod.containers[0]!.args, ['job', '--monitor', `${ns}/feed-ranker`]);
     const owner = cj.metadata.ownerReferences ?? [];
     assert.equal(owner.length, 1);
     assert.deepEqual([owner[0]!.kind, owner[0]!.name, owner[0]!.uid, owner[0]!.controller, owner[0]!.blockOwnerDeletion], ['ModelMonitor', 'feed-ranker', monitor.metadata.uid, true, true]);
     const password = pod.containers[0]!.env.find((e) => e.name === 'ALERTIGER_INFLUX_PASSWORD');
-    assert.deepEqual(password?.valueFrom?.secretKeyRef, { name: 'feed-ranker-alertiger', key: 'password', optional: true });
+    assert.deepEqual(password?.valueFrom?.secretKeyRef, { name: SECRET_NAME, key: 'password', optional: true });
     assert.ok(!JSON.stringify(cj).includes('s3cret'), 'no credential in the CronJob');
 
-    for (const kind of ['serviceaccount', 'role', 'rolebinding', 'secret']) {
-      const obj = await getJson<{ metadata: { ownerReferences?: { uid: string }[] } }>(['-n', ns, 'get', kind, 'feed-ranker-alertiger']);
-      assert.equal(obj.metadata.ownerReferences?.[0]?.uid, monitor.metadata.uid, `${kind} owned by the monitor`);
+    for (const kind of ['serviceaccount', 'role', 'rolebinding']) {
+      const obj = await getJson<{ metadata: { labels: Record<string, string>; ownerReferences?: unknown[] } }>(['-n', ns, 'get', kind, IDENTITY]);
+      assert.equal(obj.metadata.ownerReferences, undefined, `${kind} belongs to the namespace, not to one monitor`);
+      assert.equal(obj.metadata.labels['app.kubernetes.io/managed-by'], 'alertiger-operator');
     }
-    const mirrored = await getJson<{ data: Record<string, string> }>(['-n', ns, 'get', 'secret', 'feed-ranker-alertiger']);
-    assert.deepEqual(Object.keys(mirrored.data).sort(), ['password', 'username']);
-    assert.equal(Buffer.from(mirrored.data.password!, 'base64').toString(), 's3cret');
-    const role = await getJson<{ rules: { resources: string[]; resourceNames: string[]; verbs: string[] }[] }>(['-n', ns, 'get', 'role', 'feed-ranker-alertiger']);
+    const role = await getJson<{ rules: { resources: string[]; resourceNames?: string[]; verbs: string[] }[] }>(['-n', ns, 'get', 'role', IDENTITY]);
     assert.deepEqual(role.rules.map((r) => [r.resources, r.resourceNames, r.verbs]), [
-      [['modelmonitors'], ['feed-ranker'], ['get']],
-      [['modelmonitors/status'], ['feed-ranker'], ['patch', 'update']],
+      [['modelmonitors'], undefined, ['get']],
+      [['modelmonitors/status'], undefined, ['patch', 'update']],
     ]);
-    const events = await waitFor('a CronJobCreated event', async () => {
-      const list = await getJson<{ items: { reason: string; involvedObject: { name: string } }[] }>(['-n', ns, 'get', 'events']);
-      const found = list.items.filter((e) => e.reason === 'CronJobCreated' && e.involvedObject.name === 'feed-ranker');
-      return found.length > 0 ? found : undefined;
-    });
-    assert.equal(events.length, 1);
+    const secrets = await getJson<{ items: { metadata: { name: string } }[] }>(['-n', ns, 'get', 'secrets']);
+    assert.deepEqual(secrets.items.map((i) => i.metadata.name), [SECRET_NAME], 'the operator writes no Secret');
+    assert.deepEqual(op.port.stats().writesByKind.Secret, undefined);
+    const events = await getJson<{ items: { reason: string; involvedObject: { name: string } }[] }>(['-n', ns, 'get', 'events']);
+    assert.deepEqual(events.items.filter((e) => e.involvedObject.name === 'feed-ranker').map((e) => e.reason), [], 'a creation raises no Event');
   });
 
   it('carries spec changes and suspend to the CronJob', async () => {
@@ -108,8 +105,10 @@ describe('operator reconcile on a real API server', function () {
 
   it('writes nothing when nothing changed, through resyncs and metadata-only updates', async () => {
     await sleep(1500);
-    const kinds = ['cronjob', 'serviceaccount', 'role', 'rolebinding', 'secret'];
-    const before = await Promise.all(kinds.map((k) => getJson<{ metadata: { resourceVersion: string } }>(['-n', ns, 'get', k, 'feed-ranker-alertiger'])));
+    const objects = [['cronjob', 'feed-ranker-alertiger'], ['serviceaccount', IDENTITY], ['role', IDENTITY], ['rolebinding', IDENTITY]];
+    const read = (): Promise<{ metadata: { resourceVersion: string } }[]> =>
+      Promise.all(objects.map(([kind, name]) => getJson<{ metadata: { resourceVersion: string } }>(['-n', ns, 'get', kind!, name!])));
+    const before = await read();
     const monitorBefore = await getMonitor(ns, 'feed-ranker');
     const writesBefore = op.port.stats().writes;
     // A label change is an update event without a spec change; resync re-queues everything.
@@ -118,7 +117,7 @@ describe('operator reconcile on a real API server', function () {
     await sleep(1500);
     op.running.controller.resync();
     await sleep(1500);
-    const after = await Promise.all(kinds.map((k) => getJson<{ metadata: { resourceVersion: string } }>(['-n', ns, 'get', k, 'feed-ranker-alertiger'])));
+    const after = await read();
     assert.deepEqual(after.map((o) => o.metadata.resourceVersion), before.map((o) => o.metadata.resourceVersion));
     assert.equal(op.port.stats().writes - writesBefore, 0, `writes: ${JSON.stringify(op.port.stats().writesByKind)}`);
     const monitorAfter = await getMonitor(ns, 'feed-ranker');
@@ -139,14 +138,14 @@ describe('operator reconcile on a real API server', function () {
 
   it('puts right a conflicting write: a schedule edited and a rule added behind its back', async () => {
     await kubectlOk(['-n', ns, 'patch', 'cronjob', 'feed-ranker-alertiger', '--type=merge', '-p', '{"spec":{"schedule":"* * * * *"}}']);
-    await kubectlOk(['-n', ns, 'patch', 'role', 'feed-ranker-alertiger', '--type=json', '-p',
+    await kubectlOk(['-n', ns, 'patch', 'role', IDENTITY, '--type=json', '-p',
       '[{"op":"add","path":"/rules/-","value":{"apiGroups":[""],"resources":["secrets"],"verbs":["get","list"]}}]']);
     await waitFor('the schedule restored', async () => {
       const c = await getJson<CronJob>(['-n', ns, 'get', 'cronjob', 'feed-ranker-alertiger']);
       return c.spec.schedule === '30 3 * * *' ? true : undefined;
     });
     await waitFor('the extra rule removed', async () => {
-      const role = await getJson<{ rules: { resources: string[] }[] }>(['-n', ns, 'get', 'role', 'feed-ranker-alertiger']);
+      const role = await getJson<{ rules: { resources: string[] }[] }>(['-n', ns, 'get', 'role', IDENTITY]);
       return role.rules.every((r) => !r.resources.includes('secrets')) ? true : undefined;
     });
     // And then it settles: no write on the next passes.
@@ -157,16 +156,56 @@ describe('operator reconcile on a real API server', function () {
     assert.equal(op.port.stats().writes, writes);
   });
 
+  it('owns the pod template whole: a command added by hand, or a sidecar applied by another manager, is removed', async () => {
+    const container = (c: CronJob): CronJob['spec']['jobTemplate']['spec']['template']['spec']['containers'] => c.spec.jobTemplate.spec.template.spec.containers;
+    // The patch's own answer shows it took (the operator may have undone it before a later read).
+    const patched = JSON.parse(await kubectlOk(['-n', ns, 'patch', 'cronjob', 'feed-ranker-alertiger', '-o', 'json', '-p',
+      JSON.stringify({ spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'job', command: ['sh', '-c', 'echo pwned'] }] } } } } } })])) as CronJob;
+    assert.deepEqual(container(patched)[0]!.command, ['sh', '-c', 'echo pwned'], 'the patch took');
+    await waitFor('the command removed', async () => {
+      const c = await getJson<CronJob>(['-n', ns, 'get', 'cronjob', 'feed-ranker-alertiger']);
+      return container(c)[0]!.command === undefined ? true : undefined;
+    });
+    // Server-side apply by another manager: a field the operator never sets, owned by someone else.
+    const sidecar = {
+      apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'feed-ranker-alertiger', namespace: ns },
+      spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'sidecar', image: 'busybox' }] } } } } },
+    };
+    const applied = JSON.parse(await kubectlOk(['apply', '--server-side', '--field-manager=intruder', '-o', 'json', '-f', '-'], { input: JSON.stringify(sidecar) })) as CronJob;
+    assert.deepEqual(container(applied).map((c) => c.name).sort(), ['job', 'sidecar'], 'the apply took');
+    const final = await waitFor('the sidecar removed', async () => {
+      const c = await getJson<CronJob>(['-n', ns, 'get', 'cronjob', 'feed-ranker-alertiger']);
+      return container(c).length === 1 ? c : undefined;
+    });
+    assert.deepEqual(container(final).map((c) => [c.name, c.command]), [['job', undefined]]);
+    assert.equal(final.spec.schedule, '30 3 * * *');
+    await sleep(1000);
+    const writes = op.port.stats().writes;
+    op.running.controller.resync();
+    await sleep(1500);
+    assert.equal(op.port.stats().writes, writes, `settled: ${JSON.stringify(op.port.stats().writesByKind)}`);
+  });
+
+  it("puts the namespace's job identity back at once when it is deleted", async () => {
+    const old = await getJson<{ metadata: { uid: string } }>(['-n', ns, 'get', 'rolebinding', IDENTITY]);
+    await kubectlOk(['-n', ns, 'delete', 'rolebinding', IDENTITY]);
+    await waitFor('the RoleBinding back', async () => {
+      const list = await getJson<{ items: { metadata: { name: string; uid: string } }[] }>(['-n', ns, 'get', 'rolebindings']);
+      return list.items.some((i) => i.metadata.name === IDENTITY && i.metadata.uid !== old.metadata.uid) ? true : undefined;
+    }, 10_000);
+  });
+
   it('sets Ready=False naming the field and creates nothing for a spec that fails semantic validation', async () => {
-    // The API server admits this (each cron field matches its pattern) but the range runs backwards.
-    await applyMonitor(ns, 'backwards', { schedule: '50-10 * * * *' });
+    // The API server admits this (its CEL rules can't afford matching every exclude pattern
+    // against every categorical field) but the operator refuses it: the exclude hides a feature.
+    await applyMonitor(ns, 'backwards', { schema: { categorical: ['debug_country'], exclude: ['debug_*'] } });
     const monitor = await waitFor('Ready=False', async () => {
       const m = await getMonitor(ns, 'backwards');
       return readyOf(m)?.status === 'False' ? m : undefined;
     });
     const ready = readyOf(monitor)!;
     assert.equal(ready.reason, 'InvalidSpec');
-    assert.match(ready.message, /spec\.schedule/);
+    assert.match(ready.message, /spec\.schema\.exclude/);
     assert.equal(monitor.status?.cronJobName, undefined);
     await sleep(1000);
     for (const kind of ['cronjob', 'serviceaccount', 'role', 'rolebinding', 'secret']) {
@@ -174,9 +213,21 @@ describe('operator reconcile on a real API server', function () {
       assert.equal(r.items.length, 0, `no ${kind} for an invalid monitor`);
     }
     // Fixing the spec creates the CronJob and flips Ready.
-    await applyMonitor(ns, 'backwards', { schedule: '10-50 * * * *' });
+    await applyMonitor(ns, 'backwards', { schedule: '10-50 * * * *', schema: { categorical: ['debug_country'], exclude: ['trace_*'] } });
     await waitFor('Ready=True after the fix', async () => (readyOf(await getMonitor(ns, 'backwards'))?.status === 'True' ? true : undefined));
     const cj = await getJson<CronJob>(['-n', ns, 'get', 'cronjob', 'backwards-alertiger']);
     assert.equal(cj.spec.schedule, '10-50 * * * *');
+  });
+
+  it("removes the namespace's job identity with its last monitor", async () => {
+    await kubectlOk(['-n', ns, 'delete', 'modelmonitor', 'backwards']);
+    await sleep(1000);
+    assert.ok(await getJson(['-n', ns, 'get', 'serviceaccount', IDENTITY]), 'kept while feed-ranker is left');
+    await kubectlOk(['-n', ns, 'delete', 'modelmonitor', 'feed-ranker']);
+    await waitFor('the identity removed', async () => {
+      const left = await Promise.all(['serviceaccounts', 'roles', 'rolebindings'].map((kind) =>
+        getJson<{ items: unknown[] }>(['-n', ns, 'get', kind, '--field-selector', `metadata.name=${IDENTITY}`])));
+      return left.every((l) => l.items.length === 0) ? true : undefined;
+    });
   });
 });

@@ -120,3 +120,34 @@ describe('parseDuration', () => {
     assert.throws(() => parseDuration('5m x'), /not a duration/);
   });
 });
+
+describe('report token settings', () => {
+  const token = 'a'.repeat(32);
+
+  it('leaves both unset by default (report pages answer loopback clients only)', () => {
+    const c = loadOperatorConfig([], base);
+    assert.equal(c.reportToken, undefined);
+    assert.equal(c.reportTokenFile, undefined);
+  });
+
+  it('reads the token trimmed, and the token file path', () => {
+    assert.equal(loadOperatorConfig([], { ...base, ALERTIGER_REPORT_TOKEN: ` ${token}\n` }).reportToken, token);
+    assert.equal(loadOperatorConfig(['--report-token-file', '/etc/alertiger/token'], base).reportTokenFile, '/etc/alertiger/token');
+  });
+
+  const cases: Array<[string, Record<string, string>, RegExp]> = [
+    ['a token shorter than 16 characters', { ALERTIGER_REPORT_TOKEN: 'short' }, /ALERTIGER_REPORT_TOKEN: the report token has 5 characters; use at least 16/],
+    ['a token with whitespace inside', { ALERTIGER_REPORT_TOKEN: 'abcdefgh ijklmnopq' }, /ALERTIGER_REPORT_TOKEN: the report token contains whitespace/],
+    ['both a token and a token file', { ALERTIGER_REPORT_TOKEN: token, ALERTIGER_REPORT_TOKEN_FILE: '/t' }, /set one of ALERTIGER_REPORT_TOKEN and ALERTIGER_REPORT_TOKEN_FILE, not both/],
+  ];
+  for (const [what, env, message] of cases) {
+    it(`refuses ${what}, naming the variable`, () => {
+      assert.match(configError(() => loadOperatorConfig([], { ...base, ...env })), message);
+    });
+  }
+
+  it('never echoes a refused token in the error', () => {
+    const message = configError(() => loadOperatorConfig([], { ...base, ALERTIGER_REPORT_TOKEN: 'secret-ish' }));
+    assert.doesNotMatch(message, /secret-ish/);
+  });
+});

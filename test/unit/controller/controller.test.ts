@@ -5,7 +5,7 @@ import { loadOperatorConfig } from '../../../operator/src/config.js';
 import type { AlertHooks } from '../../../operator/src/controller/alerts.js';
 import { Controller } from '../../../operator/src/controller/controller.js';
 import { jobTemplateConfig } from '../../../operator/src/jobs/index.js';
-import { CRON_JOB, MODEL_MONITOR, SECRET, type KubeObject } from '../../../operator/src/k8s/types.js';
+import { CRON_JOB, MODEL_MONITOR, ROLE, ROLE_BINDING, SERVICE_ACCOUNT, type KubeObject } from '../../../operator/src/k8s/types.js';
 import { silentLogger } from '../../../operator/src/log.js';
 import { OperatorMetrics } from '../../../operator/src/server/metrics.js';
 import { FakeClock, FakePort, flush } from './fakes.js';
@@ -59,12 +59,13 @@ function ready(port: FakePort, name: string): { status: string; reason: string; 
 }
 
 describe('Controller', () => {
-  it('creates the children and Ready=True for a new monitor, then writes nothing more', async () => {
+  it('creates the CronJob and Ready=True for a new monitor, then writes nothing more', async () => {
     const h = await harness();
     h.port.put(monitorObject('a'));
     await flush();
-    assert.deepEqual(h.port.objectWrites().map((w) => `${w.verb} ${w.kind}`), [
-      'apply ServiceAccount', 'apply Role', 'apply RoleBinding', 'apply CronJob', 'applyStatus ModelMonitor/status',
+    assert.deepEqual(h.port.objectWrites().map((w) => `${w.verb} ${w.kind} ${w.name}`), [
+      'createOrReplace ServiceAccount alertiger-job', 'createOrReplace Role alertiger-job', 'createOrReplace RoleBinding alertiger-job',
+      'createOrReplace CronJob a-alertiger', 'applyStatus ModelMonitor/status a',
     ]);
     assert.equal(ready(h.port, 'a')?.status, 'True');
     const before = h.port.objectWrites().length;
@@ -74,6 +75,44 @@ describe('Controller', () => {
     h.controller.resync();
     await flush();
     assert.equal(h.port.objectWrites().length, before, 'no write when nothing changed, before and after the memo expires');
+    await h.controller.stop();
+  });
+
+  it('costs a second monitor of the namespace two writes: its CronJob and its status', async () => {
+    const h = await harness();
+    h.port.put(monitorObject('a'));
+    await flush();
+    const before = h.port.objectWrites().length;
+    h.port.put(monitorObject('b'));
+    await flush();
+    assert.deepEqual(h.port.objectWrites().slice(before).map((w) => `${w.verb} ${w.kind} ${w.name}`), [
+      'createOrReplace CronJob b-alertiger', 'applyStatus ModelMonitor/status b',
+    ]);
+    assert.equal(h.port.objects.get('Event')?.size ?? 0, 0, 'a creation raises no Event');
+    await h.controller.stop();
+  });
+
+  it("keeps the namespace's job identity: put back when deleted or edited, removed with the last monitor", async () => {
+    const h = await harness();
+    h.port.put(monitorObject('a'));
+    h.port.put(monitorObject('b'));
+    await flush();
+    h.port.remove(ROLE_BINDING.kind, NS, 'alertiger-job');
+    await flush();
+    assert.ok(h.port.find(ROLE_BINDING.kind, NS, 'alertiger-job'), 'the RoleBinding is back at once');
+    const role = h.port.find(ROLE.kind, NS, 'alertiger-job')!;
+    h.port.put({ ...role, rules: [...(role.rules as unknown[]), { apiGroups: [''], resources: ['secrets'], verbs: ['get'] }] });
+    await flush();
+    assert.equal((h.port.find(ROLE.kind, NS, 'alertiger-job')!.rules as unknown[]).length, 2, 'the added rule is gone');
+    h.port.remove(MODEL_MONITOR.kind, NS, 'a');
+    await flush();
+    assert.ok(h.port.find(SERVICE_ACCOUNT.kind, NS, 'alertiger-job'), 'kept while a monitor is left');
+    h.port.remove(MODEL_MONITOR.kind, NS, 'b');
+    await flush();
+    for (const kind of [SERVICE_ACCOUNT.kind, ROLE.kind, ROLE_BINDING.kind]) assert.equal(h.port.find(kind, NS, 'alertiger-job'), undefined, `${kind} removed`);
+    h.port.put(monitorObject('c'));
+    await flush();
+    assert.ok(h.port.find(SERVICE_ACCOUNT.kind, NS, 'alertiger-job'), 'created again for a new monitor');
     await h.controller.stop();
   });
 
@@ -171,21 +210,15 @@ describe('Controller', () => {
     await h.controller.stop();
   });
 
-  it('mirrors the credentials Secret, and blocks with Ready=False while it is missing', async () => {
-    const h = await harness({ ALERTIGER_INFLUX_SECRET: 'influx', ALERTIGER_RESYNC_INTERVAL: '1m' });
+  it("points the job at the user's Secret in the monitor's namespace, and never reads or writes a Secret", async () => {
+    const h = await harness({ ALERTIGER_INFLUX_SECRET: 'influx' });
     h.port.put(monitorObject('a'));
     await flush();
-    assert.equal(ready(h.port, 'a')?.reason, 'CredentialsUnavailable');
-    assert.match(ready(h.port, 'a')!.message, /alertiger-system\/influx .*does not exist/);
-    assert.equal(h.port.find(CRON_JOB.kind, NS, 'a-alertiger'), undefined);
-    h.port.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'influx', namespace: 'alertiger-system' }, data: { token: 'dG9r', other: 'eA==' } });
-    await h.clock.advance(60_000);
     assert.equal(ready(h.port, 'a')?.status, 'True');
-    assert.deepEqual(h.port.find(SECRET.kind, NS, 'a-alertiger')?.data, { token: 'dG9r' });
-    // Rotation: the next resync re-mirrors.
-    h.port.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'influx', namespace: 'alertiger-system' }, data: { token: 'bmV3' } });
-    await h.clock.advance(60_000);
-    assert.deepEqual(h.port.find(SECRET.kind, NS, 'a-alertiger')?.data, { token: 'bmV3' });
+    const cronJob = JSON.stringify(h.port.find(CRON_JOB.kind, NS, 'a-alertiger'));
+    assert.match(cronJob, /"secretKeyRef":\{"name":"influx","key":"token","optional":true\}/);
+    assert.equal(h.port.writes.filter((w) => w.kind === 'Secret').length, 0);
+    assert.equal(h.port.counts.reads, 0, 'no read at all, so no Secret read');
     await h.controller.stop();
   });
 

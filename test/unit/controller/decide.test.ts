@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ModelMonitor, ModelMonitorSpec, ModelMonitorStatus } from '../../../operator/src/api/types.js';
-import { decide, statusEvents, type DecideContext, type LiveChild, type Observed } from '../../../operator/src/controller/decide.js';
-import { buildChildren, fingerprint, hashOf } from '../../../operator/src/jobs/index.js';
+import { decide, decideIdentity, statusEvents, type DecideContext, type LiveChild, type Observed } from '../../../operator/src/controller/decide.js';
+import { buildChildren, buildJobIdentity, fingerprint, hashOf } from '../../../operator/src/jobs/index.js';
 import { operatorStatusHash } from '../../../operator/src/controller/status.js';
 import { childrenInput } from '../jobs/fixtures.js';
 
@@ -19,11 +19,10 @@ function monitor(spec: Partial<ModelMonitorSpec> = {}, status?: ModelMonitorStat
 }
 
 /** The live children as the cache would show them after a pass over `m`. */
-function liveHashes(m: ModelMonitor, credentials?: Record<string, string>): Record<string, LiveChild> {
+function liveHashes(m: ModelMonitor): Record<string, LiveChild> {
   const input = childrenInput({
     monitor: { name: m.metadata.name, namespace: m.metadata.namespace!, uid: m.metadata.uid! },
     spec: { schedule: m.spec.schedule ?? (m.spec.granularity === '1h' ? '5 * * * *' : '15 2 * * *'), suspend: m.spec.suspend ?? false, granularity: m.spec.granularity ?? '1d' },
-    ...(credentials ? { credentials } : {}),
   });
   return Object.fromEntries(buildChildren(input).map((o) => [o.kind, { hash: hashOf(o), fingerprint: fingerprint(o) }]));
 }
@@ -38,19 +37,19 @@ function readyStatus(m: ModelMonitor, reason = 'Reconciled', message = 'CronJob 
 }
 
 function observed(m: ModelMonitor | undefined, children: Record<string, LiveChild> = {}, extra: Partial<Observed> = {}): Observed {
-  return { key: 'ml-prod/feed-ranker', children, credentials: { state: 'none' }, ...(m ? { monitor: m } : {}), ...extra };
+  return { key: 'ml-prod/feed-ranker', children, ...(m ? { monitor: m } : {}), ...extra };
 }
 
 describe('decide', () => {
-  it('plans every child, Ready=True and a CronJobCreated event for a new monitor', () => {
+  it('plans the CronJob and Ready=True, and no Event, for a new monitor', () => {
     const plan = decide(observed(monitor()), ctx);
     assert.equal(plan.outcome, 'synced');
-    assert.deepEqual(plan.applies.map((o) => o.kind), ['ServiceAccount', 'Role', 'RoleBinding', 'CronJob']);
+    assert.deepEqual(plan.applies.map((o) => o.kind), ['CronJob']);
     const status = plan.status?.status as ModelMonitorStatus;
     assert.equal(status.observedGeneration, 1);
     assert.equal(status.cronJobName, 'feed-ranker-alertiger');
     assert.deepEqual(status.conditions?.map((c) => [c.type, c.status, c.reason, c.lastTransitionTime]), [['Ready', 'True', 'Reconciled', NOW.toISOString()]]);
-    assert.deepEqual(plan.events.map((e) => e.reason), ['CronJobCreated']);
+    assert.deepEqual(plan.events, [], 'a creation is said by Ready=True, not by a third write');
   });
 
   it('plans nothing for a monitor whose children and status are up to date', () => {
@@ -137,27 +136,10 @@ describe('decide', () => {
     assert.equal(decide(observed(undefined), ctx).outcome, 'deleted');
   });
 
-  it('mirrors the credentials Secret and references it when the operator has credentials', () => {
-    const credentials = { username: 'dQ==', password: 'cA==' };
-    const plan = decide(observed(monitor(), {}, { credentials: { state: 'ok', data: credentials } }), ctx);
-    assert.deepEqual(plan.applies.map((o) => o.kind), ['ServiceAccount', 'Role', 'RoleBinding', 'Secret', 'CronJob']);
-    assert.deepEqual(plan.applies[3]!.data, credentials);
-    const m = monitor();
-    const settled = decide(observed({ ...m, status: readyStatus(m) }, liveHashes(m, credentials), { credentials: { state: 'ok', data: credentials } }), ctx);
-    assert.deepEqual(settled.applies, []);
-  });
-
-  it('re-mirrors the Secret alone when the credentials rotate', () => {
-    const m = monitor();
-    const plan = decide(observed({ ...m, status: readyStatus(m) }, liveHashes(m, { token: 'b2xk' }), { credentials: { state: 'ok', data: { token: 'bmV3' } } }), ctx);
-    assert.deepEqual(plan.applies.map((o) => o.kind), ['Secret']);
-  });
-
-  it('blocks with Ready=False when the credentials Secret is unavailable', () => {
-    const plan = decide(observed(monitor(), {}, { credentials: { state: 'unavailable', message: 'Secret alertiger-system/influx does not exist' } }), ctx);
-    assert.equal(plan.outcome, 'blocked');
-    assert.deepEqual(plan.applies, []);
-    assert.equal((plan.status?.status as ModelMonitorStatus).conditions![0]!.reason, 'CredentialsUnavailable');
+  it("references the configured Secret of the monitor's namespace, and plans no Secret", () => {
+    const plan = decide(observed(monitor()), { ...ctx, job: { ...ctx.job, influxSecret: 'influx-creds' } });
+    assert.deepEqual(plan.applies.map((o) => o.kind), ['CronJob']);
+    assert.match(JSON.stringify(plan.applies[0]), /ALERTIGER_INFLUX_PASSWORD.*"name":"influx-creds"/);
   });
 
   it('passes a source credentials reference through to the job', () => {
@@ -172,6 +154,30 @@ describe('decide', () => {
     assert.ok(first.status !== undefined, 'the stale cache alone asks for the write');
     const again = decide(observed(m, liveHashes(m), { statusHash: operatorStatusHash(first.desiredStatus) }), ctx);
     assert.equal(again.status, undefined, 'the memo of our own write suppresses it');
+  });
+});
+
+describe('decideIdentity', () => {
+  const live = (namespace: string): Record<string, LiveChild> =>
+    Object.fromEntries(buildJobIdentity(namespace).map((o) => [o.kind, { hash: hashOf(o), fingerprint: fingerprint(o) }]));
+
+  it('plans the ServiceAccount, Role and RoleBinding of a namespace with monitors, in that order', () => {
+    const plan = decideIdentity('ml-prod', {}, true);
+    assert.deepEqual(plan.applies.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`),
+      ['ServiceAccount ml-prod/alertiger-job', 'Role ml-prod/alertiger-job', 'RoleBinding ml-prod/alertiger-job']);
+    assert.deepEqual(plan.deletes, []);
+  });
+
+  it('plans nothing when it is in place, and only what was edited otherwise', () => {
+    assert.deepEqual(decideIdentity('ml-prod', live('ml-prod'), true), { applies: [], deletes: [] });
+    const edited = { ...live('ml-prod'), Role: { hash: live('ml-prod').Role!.hash, fingerprint: 'more rules' } };
+    assert.deepEqual(decideIdentity('ml-prod', edited, true).applies.map((o) => o.kind), ['Role']);
+  });
+
+  it('deletes what exists of it once the namespace has no monitors', () => {
+    const { Role: _role, ...rest } = live('ml-prod');
+    assert.deepEqual(decideIdentity('ml-prod', rest, false), { applies: [], deletes: ['ServiceAccount', 'RoleBinding'] });
+    assert.deepEqual(decideIdentity('ml-prod', {}, false), { applies: [], deletes: [] });
   });
 });
 

@@ -9,7 +9,6 @@ import { KubeApiError } from '../../../operator/src/k8s/errors.js';
 import type { Informer, InformerHandlers, InformerOptions, KubePort, RequestStats } from '../../../operator/src/k8s/port.js';
 import { emptyStats } from '../../../operator/src/k8s/port.js';
 import { LEASE, type KubeObject, type ResourceType } from '../../../operator/src/k8s/types.js';
-import { stableStringify } from '../../../operator/src/jobs/hash.js';
 
 export class FakeClock implements Timers {
   time = Date.parse('2026-11-20T10:00:00Z');
@@ -129,13 +128,6 @@ export class FakePort implements KubePort {
     return obj === undefined ? undefined : (structuredClone(obj) as T);
   }
 
-  async apply(obj: KubeObject): Promise<KubeObject> {
-    this.write('apply', obj.kind, obj);
-    const old = this.find(obj.kind, obj.metadata.namespace ?? '', obj.metadata.name);
-    if (old !== undefined && stableStringify({ ...old, metadata: { ...old.metadata, resourceVersion: undefined } }) === stableStringify(obj)) return old;
-    return this.put(obj);
-  }
-
   async applyStatus(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
     this.write('applyStatus', `${type.kind}/status`, obj);
     const old = this.find(type.kind, obj.metadata.namespace ?? '', obj.metadata.name);
@@ -156,6 +148,11 @@ export class FakePort implements KubePort {
   async createOrReplace(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
     this.write('createOrReplace', type.kind, obj);
     return this.put(obj);
+  }
+
+  async delete(type: ResourceType, namespace: string, name: string): Promise<void> {
+    this.write('delete', type.kind, { apiVersion: type.apiVersion, kind: type.kind, metadata: { name, namespace } });
+    this.remove(type.kind, namespace, name);
   }
 
   async replace(type: ResourceType, obj: KubeObject): Promise<KubeObject> {

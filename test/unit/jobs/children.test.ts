@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { buildChildren, buildCronJob, fingerprint, hashOf, HASH_ANNOTATION, withHash } from '../../../operator/src/jobs/index.js';
+import { buildChildren, buildCronJob, buildJobIdentity, cacheView, fingerprint, hashOf, HASH_ANNOTATION, withHash } from '../../../operator/src/jobs/index.js';
+import type { KubeObject } from '../../../operator/src/k8s/types.js';
 import { assertGolden } from '../../harness/golden.js';
 import { childrenInput } from './fixtures.js';
 
@@ -11,7 +12,7 @@ describe('buildChildren', () => {
     ['hourly-suspended', childrenInput({ spec: { schedule: '5 * * * *', suspend: true, granularity: '1h' } })],
     ['credentials', childrenInput({
       spec: { schedule: '15 2 * * *', suspend: false, granularity: '1d', sourceCredentialsSecret: 'models-influx' },
-      credentials: { username: 'd3JpdGVy', password: 'czNjcmV0' },
+      job: { ...childrenInput().job, influxSecret: 'alertiger-influx' },
     })],
     ['long-name-minimal-config', childrenInput({
       monitor: { name: 'recommendation-ranking-model-for-the-home-feed-europe-west', namespace: 'ml', uid: 'u-2' },
@@ -24,13 +25,29 @@ describe('buildChildren', () => {
     });
   }
 
+  it('builds the per-namespace job identity as in the golden file', () => {
+    assertGolden('jobs/identity.json', buildJobIdentity('ml-prod'));
+  });
+
+  it('grants the job identity reading the monitors of its namespace and writing their status, nothing more', () => {
+    const [sa, role, binding] = buildJobIdentity('ml-prod') as unknown as [Obj, Obj & { rules: unknown }, Obj & { subjects: unknown }];
+    assert.deepEqual([sa.metadata.name, role.metadata.name, binding.metadata.name], ['alertiger-job', 'alertiger-job', 'alertiger-job']);
+    assert.deepEqual(role.rules, [
+      { apiGroups: ['alertiger.io'], resources: ['modelmonitors'], verbs: ['get'] },
+      { apiGroups: ['alertiger.io'], resources: ['modelmonitors/status'], verbs: ['patch', 'update'] },
+    ]);
+    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'alertiger-job', namespace: 'ml-prod' }]);
+  });
+
   it('builds byte-identical objects from equal inputs', () => {
     assert.equal(JSON.stringify(buildChildren(childrenInput())), JSON.stringify(buildChildren(childrenInput())));
   });
 
-  it('orders the CronJob last, after the identity it runs as', () => {
-    const kinds = buildChildren(childrenInput({ credentials: { token: 'dA==' } })).map((o) => o.kind);
-    assert.deepEqual(kinds, ['ServiceAccount', 'Role', 'RoleBinding', 'Secret', 'CronJob']);
+  it("builds a monitor's CronJob alone, run as its namespace's job identity", () => {
+    const objects = buildChildren(childrenInput({ job: { ...childrenInput().job, influxSecret: 'influx' } }));
+    assert.deepEqual(objects.map((o) => o.kind), ['CronJob']);
+    const pod = (objects[0] as unknown as { spec: { jobTemplate: { spec: { template: { spec: { serviceAccountName: string } } } } } }).spec.jobTemplate.spec.template.spec;
+    assert.equal(pod.serviceAccountName, 'alertiger-job');
   });
 
   it('changes the CronJob hash when the spec changes, and only then', () => {
@@ -42,10 +59,10 @@ describe('buildChildren', () => {
     assert.equal(hashOf(buildCronJob(childrenInput()) as Obj), a);
   });
 
-  it('keeps credentials out of the CronJob: only references to the mirrored Secret', () => {
-    const cronJob = JSON.stringify(buildCronJob(childrenInput({ credentials: { password: 'czNjcmV0' } })));
-    assert.ok(!cronJob.includes('czNjcmV0'));
-    assert.match(cronJob, /"secretKeyRef":\{"key":"password","name":"feed-ranker-alertiger","optional":true\}|"secretKeyRef":\{"name":"feed-ranker-alertiger","key":"password","optional":true\}/);
+  it("keeps credentials out of the CronJob: only references to the user's Secret", () => {
+    const cronJob = JSON.stringify(buildCronJob(childrenInput({ job: { ...childrenInput().job, influxSecret: 'team-influx' } })));
+    for (const key of ['username', 'password', 'token']) assert.ok(cronJob.includes(`"secretKeyRef":{"name":"team-influx","key":"${key}","optional":true}`), key);
+    assert.ok(!JSON.stringify(buildCronJob(childrenInput())).includes('secretKeyRef'), 'no reference when no Secret is configured');
   });
 
   it('runs the job non-root on a read-only root file system, one run at a time', () => {
@@ -91,11 +108,17 @@ describe('fingerprint', () => {
     assert.equal(fingerprint(live), fingerprint(built()));
   });
 
-  it('ignores fields another client added that the operator does not set', () => {
-    const live = built();
-    live.spec.jobTemplate.spec.template.spec.containers.push({ name: 'sidecar', image: 'proxy' });
-    (live.spec.jobTemplate.spec.template.spec.containers[0]!.env as { name: string }[]).push({ name: 'HTTP_PROXY' });
-    assert.equal(fingerprint(live), fingerprint(built()));
+  it('sees a field another client added to the spec, by the field manager that owns it', () => {
+    const own = { manager: 'alertiger-operator', operation: 'Update', fieldsV1: { 'f:spec': {} } };
+    const controller = { manager: 'kube-controller-manager', operation: 'Update', subresource: 'status', fieldsV1: { 'f:status': {} } };
+    const labeller = { manager: 'kubectl-label', operation: 'Update', fieldsV1: { 'f:metadata': {} } };
+    const ours = built();
+    ours.metadata = { ...ours.metadata, managedFields: [own, controller, labeller] } as Live['metadata'];
+    assert.equal(fingerprint(ours), fingerprint(built()), 'our own spec, the status and a label are no drift');
+    const edited = built();
+    edited.spec.jobTemplate.spec.template.spec.containers.push({ name: 'sidecar', image: 'proxy' });
+    edited.metadata = { ...edited.metadata, managedFields: [own, { manager: 'kubectl-edit', operation: 'Update', fieldsV1: { 'f:spec': { 'f:jobTemplate': {} } } }] } as Live['metadata'];
+    assert.notEqual(fingerprint(edited), fingerprint(built()));
   });
 
   it('sees an edited schedule, image or privilege', () => {
@@ -108,8 +131,23 @@ describe('fingerprint', () => {
     for (const edited of [schedule, image, privileged]) assert.notEqual(fingerprint(edited), fingerprint(built()));
   });
 
+  it('keeps the fingerprint, hash and owner in the cache view of a CronJob, and drops the rest', () => {
+    const edited = built();
+    edited.spec.schedule = '* * * * *';
+    edited.metadata = { ...edited.metadata, resourceVersion: '7', managedFields: [{ manager: 'kubectl-edit', fieldsV1: { 'f:spec': {} } }] } as Live['metadata'];
+    for (const live of [built(), edited]) {
+      const view = cacheView(live as unknown as KubeObject) as unknown as Live;
+      assert.equal(fingerprint(view), fingerprint(live));
+      assert.equal(hashOf(view as unknown as Obj), hashOf(live as unknown as Obj));
+      assert.deepEqual(view.metadata.ownerReferences, live.metadata.ownerReferences);
+      assert.equal((view as unknown as { spec?: unknown }).spec, undefined);
+    }
+    assert.equal((cacheView(edited as unknown as KubeObject) as unknown as Live).metadata.managedFields, undefined);
+    assert.notEqual(fingerprint(cacheView(edited as unknown as KubeObject)), fingerprint(built()));
+  });
+
   it("sees a rule added to the job's Role", () => {
-    const [, role] = buildChildren(childrenInput()) as unknown as Live[];
+    const [, role] = buildJobIdentity('ml-prod') as unknown as Live[];
     const edited = JSON.parse(JSON.stringify(role)) as Live & { rules: unknown[] };
     edited.rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['get'] });
     assert.notEqual(fingerprint(edited), fingerprint(role!));
