@@ -71,12 +71,43 @@ The operator image: repository@digest, or repository:tag (the appVersion by defa
 {{- end }}
 
 {{/*
-The report pages' base URL: the configured public URL, or the in-cluster Service.
+The report pages' base URL: the configured public URL; else, as the pages then answer loopback
+clients only, the local end of `kubectl port-forward` (NOTES.txt); with a token, the in-cluster Service.
 */}}
 {{- define "alertiger.reportUrl" -}}
 {{- if .Values.report.url }}
 {{- .Values.report.url }}
+{{- else if not .Values.report.tokenSecret.name }}
+{{- "http://localhost:8080" }}
 {{- else }}
 {{- printf "http://%s.%s.svc:%d" (include "alertiger.fullname" .) .Release.Namespace (int .Values.service.port) }}
 {{- end }}
+{{- end }}
+
+{{/*
+The port of an http(s) URL: the explicit one, else 80 or 443 by scheme.
+*/}}
+{{- define "alertiger.urlPort" -}}
+{{- $u := urlParse . }}
+{{- $hostPort := splitList ":" $u.host }}
+{{- if gt (len $hostPort) 1 }}
+{{- last $hostPort }}
+{{- else if eq $u.scheme "https" }}
+{{- "443" }}
+{{- else }}
+{{- "80" }}
+{{- end }}
+{{- end }}
+
+{{/*
+The TCP ports a restricted egress allows besides DNS, as a JSON list: the API server's, those of
+influx.url and alertmanager.url, and networkPolicy.egress.extraPorts; sorted, without repeats.
+*/}}
+{{- define "alertiger.egressPorts" -}}
+{{- $ports := list }}
+{{- range .Values.networkPolicy.egress.apiServerPorts }}{{ $ports = append $ports (int .) }}{{ end }}
+{{- $ports = append $ports (include "alertiger.urlPort" .Values.influx.url | int) }}
+{{- with .Values.alertmanager.url }}{{ $ports = append $ports (include "alertiger.urlPort" . | int) }}{{ end }}
+{{- range .Values.networkPolicy.egress.extraPorts }}{{ $ports = append $ports (int .) }}{{ end }}
+{{- $ports | uniq | sortAlpha | toJson }}
 {{- end }}

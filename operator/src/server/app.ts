@@ -1,13 +1,16 @@
 /**
  * The operator's HTTP server: `/healthz` (the process serves), `/readyz` (caches synced and
  * leader state known; a follower is ready too, it just waits), `/metrics` (its own registry),
- * and the per-monitor report page, whose handler is plugged in from outside.
+ * and the per-monitor report page, whose handler is plugged in from outside. The report pages
+ * are guarded by access.ts (loopback only, or a bearer token); the rest is open to probes and
+ * Prometheus.
  */
 import express, { type Request, type Response } from 'express';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { ModelMonitor } from '../api/types.js';
+import { reportAccessMiddleware, type TokenSource } from './access.js';
 
 export interface ReportContext {
   namespace: string;
@@ -24,6 +27,8 @@ export interface ServerOptions {
   notReadyReason(): string | undefined;
   lookupMonitor(namespace: string, name: string): ModelMonitor | undefined;
   reportHandler?: ReportHandler;
+  /** The bearer token the report pages require; undefined serves them to loopback clients only. */
+  reportToken?: TokenSource | undefined;
 }
 
 export function createApp(options: ServerOptions): express.Express {
@@ -51,8 +56,9 @@ export function createApp(options: ServerOptions): express.Express {
     await options.reportHandler({ namespace: ns, name, monitor: options.lookupMonitor(ns, name) }, req, res);
   };
   // Alerts link `${reportUrl}/monitors/NS/NAME`; `/report` is the page's explicit name.
-  app.get('/monitors/:ns/:name/report', report);
-  app.get('/monitors/:ns/:name', report);
+  const guard = reportAccessMiddleware(options.reportToken);
+  app.get('/monitors/:ns/:name/report', guard, report);
+  app.get('/monitors/:ns/:name', guard, report);
   return app;
 }
 

@@ -4,8 +4,12 @@
  * and monitor name one series per monitor.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { Health } from '../api/types.js';
+import { CONDITION_LAST_RUN, CONDITION_READY } from '../api/conditions.js';
+import { defaultSchedule } from '../api/cron.js';
+import { DEFAULTS } from '../api/defaults.js';
+import type { Health, ModelMonitor } from '../api/types.js';
 import type { RequestStats } from '../k8s/port.js';
+import { ScheduleGaps } from './schedule.js';
 
 export const METRIC_PREFIX = 'alertiger_';
 
@@ -75,9 +79,80 @@ export class OperatorMetrics {
     });
   }
 
+  /**
+   * The per-monitor facts the chart's PrometheusRule and dashboard alert on, read from the
+   * operator's informer cache at scrape time (so a deleted monitor's series go with it):
+   * - `alertiger_monitor_ready` 1 when the operator's Ready condition is True, else 0;
+   * - `alertiger_monitor_last_run_succeeded` 1/0 from the job's LastRunSucceeded condition (absent before a run);
+   * - `alertiger_monitor_last_run_timestamp_seconds` and `alertiger_monitor_last_success_timestamp_seconds`
+   *   from status.lastRunTime and status.lastSuccessfulRunTime (absent until there is one);
+   * - `alertiger_monitor_created_timestamp_seconds`, so a monitor that never succeeded can be stale too;
+   * - `alertiger_monitor_schedule_interval_seconds`: the longest gap between two runs of its
+   *   schedule (absent when suspended or the schedule never fires), the unit of staleness.
+   * Every replica exports them from its own cache: aggregate with max by (namespace, monitor).
+   */
+  trackMonitors(list: () => Iterable<ModelMonitor>): void {
+    const gaps = new ScheduleGaps();
+    // The cache replaces an object when it changes, so facts are computed once per version, not per gauge and scrape.
+    const known = new WeakMap<ModelMonitor, MonitorFacts>();
+    const factsOf = (m: ModelMonitor): MonitorFacts => {
+      let facts = known.get(m);
+      if (facts === undefined) known.set(m, facts = monitorFacts(m, gaps));
+      return facts;
+    };
+    const gauge = (name: keyof MonitorFacts, metric: string, help: string): void => {
+      new Gauge({
+        name: `${METRIC_PREFIX}${metric}`, help, labelNames: ['namespace', 'monitor'], registers: this.registers,
+        collect() {
+          this.reset();
+          for (const m of list()) {
+            const value = factsOf(m)[name];
+            if (value !== undefined) this.set({ namespace: m.metadata.namespace ?? '', monitor: m.metadata.name }, value);
+          }
+        },
+      });
+    };
+    gauge('ready', 'monitor_ready', "1 when the operator's Ready condition of the monitor is True, else 0.");
+    gauge('lastRunSucceeded', 'monitor_last_run_succeeded', "1 when the monitor's last job run succeeded, 0 when it failed (LastRunSucceeded condition).");
+    gauge('lastRun', 'monitor_last_run_timestamp_seconds', 'Unix time of the last job run of the monitor (status.lastRunTime).');
+    gauge('lastSuccess', 'monitor_last_success_timestamp_seconds', 'Unix time of the last successful job run of the monitor (status.lastSuccessfulRunTime).');
+    gauge('created', 'monitor_created_timestamp_seconds', 'Unix time the monitor was created.');
+    gauge('scheduleInterval', 'monitor_schedule_interval_seconds', "Longest time between two runs of the monitor's schedule; absent when suspended.");
+  }
+
   /** Drops a deleted monitor's series, so the gauges count live monitors only. */
   removeMonitor(namespace: string, monitor: string): void {
     this.monitorHealth.remove({ namespace, monitor });
     this.openAnomalies.remove({ namespace, monitor });
   }
+}
+
+/** What trackMonitors exports of one monitor; undefined leaves the series out. */
+export interface MonitorFacts {
+  ready: number;
+  lastRunSucceeded: number | undefined;
+  lastRun: number | undefined;
+  lastSuccess: number | undefined;
+  created: number | undefined;
+  scheduleInterval: number | undefined;
+}
+
+/** The metric values of one cached monitor (pure apart from the gap cache). */
+export function monitorFacts(monitor: ModelMonitor, gaps: ScheduleGaps): MonitorFacts {
+  const condition = (type: string): string | undefined => monitor.status?.conditions?.find((c) => c.type === type)?.status;
+  const seconds = (time: string | undefined): number | undefined => {
+    const ms = time === undefined ? NaN : Date.parse(time);
+    return Number.isNaN(ms) ? undefined : ms / 1000;
+  };
+  const lastRun = condition(CONDITION_LAST_RUN);
+  const spec = monitor.spec ?? {};
+  const schedule = spec.schedule ?? defaultSchedule(spec.granularity ?? DEFAULTS.granularity);
+  return {
+    ready: condition(CONDITION_READY) === 'True' ? 1 : 0,
+    lastRunSucceeded: lastRun === 'True' ? 1 : lastRun === 'False' ? 0 : undefined,
+    lastRun: seconds(monitor.status?.lastRunTime),
+    lastSuccess: seconds(monitor.status?.lastSuccessfulRunTime),
+    created: seconds(monitor.metadata.creationTimestamp),
+    scheduleInterval: spec.suspend === true ? undefined : gaps.get(schedule),
+  };
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
+import type { ModelMonitor } from '../../../operator/src/api/types.js';
 import { OperatorMetrics } from '../../../operator/src/server/metrics.js';
 import { assertGoldenText } from '../../harness/golden.js';
 
@@ -37,5 +38,51 @@ describe('OperatorMetrics', () => {
     new OperatorMetrics(a);
     new OperatorMetrics(b);
     assert.match(await a.metrics(), /alertiger_reconciles_total/);
+  });
+});
+
+describe('OperatorMetrics.trackMonitors', () => {
+  const monitor = (name: string, spec: Partial<ModelMonitor['spec']>, status?: ModelMonitor['status']): ModelMonitor => ({
+    apiVersion: 'alertiger.io/v1alpha1', kind: 'ModelMonitor',
+    metadata: { name, namespace: 'ml', creationTimestamp: '2026-01-01T00:00:00Z' },
+    spec: { model: { name: 'm', version: '1' }, source: { file: { path: '/d/*.jsonl' } }, ...spec } as ModelMonitor['spec'],
+    ...(status ? { status } : {}),
+  });
+  const condition = (type: string, status: 'True' | 'False'): NonNullable<ModelMonitor['status']>['conditions'] =>
+    [{ type, status, reason: 'R', message: '', lastTransitionTime: '2026-01-02T00:00:00Z' }];
+
+  it('exports each cached monitor\'s readiness, runs, creation and schedule interval at scrape time', async () => {
+    const registry = new Registry();
+    let cache: ModelMonitor[] = [
+      monitor('ok', { granularity: '1h' }, {
+        lastRunTime: '2026-01-02T05:05:00Z', lastSuccessfulRunTime: '2026-01-02T05:05:00Z',
+        conditions: [...condition('Ready', 'True')!, ...condition('LastRunSucceeded', 'True')!],
+      }),
+      monitor('failing', { schedule: '0 9 * * 1-5' }, {
+        lastRunTime: '2026-01-02T09:00:00Z', lastSuccessfulRunTime: '2026-01-01T09:00:00Z',
+        conditions: [...condition('Ready', 'True')!, ...condition('LastRunSucceeded', 'False')!],
+      }),
+      monitor('new', {}, { conditions: condition('Ready', 'False') }),
+      monitor('paused', { suspend: true }),
+    ];
+    new OperatorMetrics(registry).trackMonitors(() => cache);
+    const values = async (name: string): Promise<Record<string, number>> => {
+      const metric = await registry.getSingleMetric(`alertiger_${name}`)!.get();
+      return Object.fromEntries(metric.values.map((v) => [String(v.labels.monitor), v.value]));
+    };
+    assert.deepEqual(await values('monitor_ready'), { ok: 1, failing: 1, new: 0, paused: 0 });
+    assert.deepEqual(await values('monitor_last_run_succeeded'), { ok: 1, failing: 0 });
+    assert.deepEqual(await values('monitor_last_run_timestamp_seconds'), { ok: Date.parse('2026-01-02T05:05:00Z') / 1000, failing: Date.parse('2026-01-02T09:00:00Z') / 1000 });
+    assert.deepEqual(await values('monitor_last_success_timestamp_seconds'), { ok: Date.parse('2026-01-02T05:05:00Z') / 1000, failing: Date.parse('2026-01-01T09:00:00Z') / 1000 });
+    const created = Date.parse('2026-01-01T00:00:00Z') / 1000;
+    assert.deepEqual(await values('monitor_created_timestamp_seconds'), { ok: created, failing: created, new: created, paused: created });
+    // Hourly default "5 * * * *"; weekdays at 9 (Friday to Monday); daily default "15 2 * * *"; suspended: none.
+    assert.deepEqual(await values('monitor_schedule_interval_seconds'), { ok: 3600, failing: 3 * 86400, new: 86400 });
+    cache = cache.filter((m) => m.metadata.name !== 'failing');
+    assert.deepEqual(await values('monitor_ready'), { ok: 1, new: 0, paused: 0 }, 'a monitor gone from the cache is gone from the metrics');
+    // The cache holds a new object for each new version of a monitor.
+    cache = cache.map((m) => (m.metadata.name === 'new' ? monitor('new', {}, { conditions: condition('Ready', 'True') }) : m));
+    assert.deepEqual(await values('monitor_ready'), { ok: 1, new: 1, paused: 0 }, 'a new version of a monitor is read again');
+    assert.match(await registry.metrics(), /^alertiger_monitor_ready\{namespace="ml",monitor="ok"\} 1$/m);
   });
 });
