@@ -68,6 +68,11 @@ export class LeaderElector {
   private known = false;
   private lastRenew = 0;
   private observed: { record: string; at: number } | undefined;
+  /**
+   * The Lease as our own last write returned it, while we lead: a renewal writes from it with its
+   * resourceVersion and needs no read first (a 409 says someone else wrote it; then we read).
+   */
+  private held: (KubeObject & { spec?: LeaseSpec }) | undefined;
   private timer: unknown;
   private running = false;
   private inFlight: Promise<void> | undefined;
@@ -118,7 +123,7 @@ export class LeaderElector {
     const { port, namespace, name, identity } = this.options;
     const now = this.now();
     try {
-      const lease = await port.get<KubeObject & { spec?: LeaseSpec }>(LEASE, namespace, name);
+      const lease = this.leading && this.held !== undefined ? this.held : await port.get<KubeObject & { spec?: LeaseSpec }>(LEASE, namespace, name);
       const spec = lease?.spec;
       if (spec !== undefined) {
         const record = JSON.stringify([spec.holderIdentity, spec.renewTime, spec.leaseTransitions]);
@@ -133,7 +138,7 @@ export class LeaderElector {
         return;
       }
       if (action === 'create') {
-        await port.create(LEASE, {
+        this.held = await port.create(LEASE, {
           apiVersion: LEASE.apiVersion, kind: LEASE.kind, metadata: { name, namespace },
           spec: { holderIdentity: identity, leaseDurationSeconds: durationSeconds, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
         });
@@ -141,7 +146,7 @@ export class LeaderElector {
         const next: LeaseSpec = action === 'renew'
           ? { ...spec, leaseDurationSeconds: durationSeconds, renewTime: microTime(now) }
           : { holderIdentity: identity, leaseDurationSeconds: durationSeconds, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: (spec?.leaseTransitions ?? 0) + 1 };
-        await port.replace(LEASE, { ...lease!, spec: next });
+        this.held = await port.replace(LEASE, { ...lease!, spec: next });
       }
       this.lastRenew = now;
       this.known = true;
@@ -149,6 +154,7 @@ export class LeaderElector {
       if (action !== 'renew') this.options.log.info('Acquired leadership', { lease: `${namespace}/${name}`, identity });
       this.setLeading(true);
     } catch (err) {
+      this.held = undefined;
       // A 409 means another replica wrote the lease first; anything else is an outage. Either
       // way a leader keeps acting only while its last renewal is within the renew deadline.
       if (!isConflict(err)) this.failed(err);
@@ -194,7 +200,7 @@ export class LeaderElector {
   private async release(): Promise<void> {
     const { port, namespace, name } = this.options;
     try {
-      const lease = await port.get<KubeObject & { spec?: LeaseSpec }>(LEASE, namespace, name);
+      const lease = this.leading && this.held !== undefined ? this.held : await port.get<KubeObject & { spec?: LeaseSpec }>(LEASE, namespace, name);
       if (lease?.spec?.holderIdentity !== this.options.identity) return;
       await port.replace(LEASE, { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 } });
       this.options.log.info('Released leadership', { lease: `${namespace}/${name}` });
@@ -204,6 +210,7 @@ export class LeaderElector {
   }
 
   private setLeading(leading: boolean): void {
+    if (!leading) this.held = undefined;
     if (leading === this.leading) return;
     this.leading = leading;
     if (leading) this.options.onStartedLeading();

@@ -61,6 +61,29 @@ describe('LeaderElector', () => {
     await b.stop();
   });
 
+  it('renews from its own last write, with no read in between, and reads again after a conflict', async () => {
+    const clock = new FakeClock();
+    const port = new FakePort();
+    const log: string[] = [];
+    const a = elector(port, clock, 'a', log);
+    a.start();
+    await clock.advance(10);
+    assert.deepEqual(log, ['a leads']);
+    const reads = port.stats().reads;
+    const writes = port.stats().leaseWrites;
+    await clock.advance(20_000);
+    assert.equal(port.stats().reads, reads, 'renewals read nothing: the Lease is the one our last write returned');
+    assert.ok(port.stats().leaseWrites - writes >= 9, `renewed ${port.stats().leaseWrites - writes} times`);
+    // Someone else writes the Lease behind our back (a new resourceVersion): our next renewal
+    // gets a 409, and the one after reads the Lease again instead of trusting the stale copy.
+    const lease = port.find(LEASE.kind, 'alertiger-system', 'lease')!;
+    await port.replace(LEASE, { ...lease, metadata: { ...lease.metadata, annotations: { touched: 'yes' } } });
+    await clock.advance(4_100);
+    assert.ok(port.stats().reads > reads, 'read again after the conflict');
+    assert.equal(a.isLeader(), true, 'still its own Lease: it renews it after reading');
+    await a.stop();
+  });
+
   it('hands over at once when the leader releases the lease on stop', async () => {
     const clock = new FakeClock();
     const port = new FakePort();
