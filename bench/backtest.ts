@@ -22,6 +22,7 @@ import { createLogger } from '../operator/src/log.js';
 import type { ModelMonitor } from '../operator/src/api/types.js';
 import { generateInferenceLog, writeJsonl, type Incident } from '../operator/src/synthetic/index.js';
 import { buildRealLog, DAY_MS } from '../test/fixtures/reallog/build.js';
+import { demoMonitor as demoMonitorOf } from '../operator/src/local/demo.js';
 import { checkBacktest, withinFactor, type BacktestCheck } from './backtest-scenario.js';
 
 const DAYS = 200;
@@ -41,19 +42,10 @@ export function recurringIncidents(days: number): Incident[] {
   return out;
 }
 
+/** The demo's monitor (local/demo.ts) with the detection settings left at their defaults. */
 export function demoMonitor(logPath: string): ModelMonitor {
-  return {
-    apiVersion: 'alertiger.io/v1alpha1', kind: 'ModelMonitor',
-    metadata: { name: 'purchase-propensity', namespace: 'backtest' },
-    spec: {
-      model: { name: 'purchase-propensity', version: 'v3' },
-      source: { file: { path: logPath, format: 'jsonl' } },
-      schema: { score: 'score', label: 'label', timestamp: 'ts', categorical: ['country', 'device', 'channel'], task: 'classification' },
-      granularity: '1d',
-      detection: { sensitivity: 'medium' },
-      mode: 'Enforce',
-    },
-  };
+  const monitor = demoMonitorOf(logPath);
+  return { ...monitor, metadata: { ...monitor.metadata, namespace: 'backtest' }, spec: { ...monitor.spec, detection: { sensitivity: 'medium' } } };
 }
 
 async function main(): Promise<void> {

@@ -55,7 +55,7 @@ function demoIncidents(days: number): Incident[] {
   ];
 }
 
-function demoMonitor(logPath: string): ModelMonitor {
+export function demoMonitor(logPath: string): ModelMonitor {
   return {
     apiVersion: 'alertiger.io/v1alpha1',
     kind: 'ModelMonitor',

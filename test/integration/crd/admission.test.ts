@@ -8,22 +8,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
-import { realServers, type KubectlResult, type RealServers } from '../../harness/index.js';
+import { realServers } from '../../harness/index.js';
+import { kubectl, kubectlOk, mapLimit } from './kubectl.js';
 import { validateMonitor, validateSpec } from '../../../operator/src/api/validate.js';
 import { crdPath, invalidFixtures, repoFile, yamlFiles } from '../../unit/api/repo.js';
 
 const ns = `admission-${Date.now().toString(36)}`;
-let kube: RealServers['kube'];
 
-async function kubectl(args: string[], input?: string): Promise<KubectlResult> {
-  return kube.kubectl(args, input === undefined ? {} : { input });
-}
 
-async function kubectlOk(args: string[], input?: string): Promise<string> {
-  const result = await kubectl(args, input);
-  assert.equal(result.code, 0, `kubectl ${args.join(' ')}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
-  return result.stdout;
-}
 
 function monitor(name: string, spec: Record<string, unknown>): Record<string, unknown> {
   return { apiVersion: 'alertiger.io/v1alpha1', kind: 'ModelMonitor', metadata: { name, namespace: ns }, spec };
@@ -39,19 +31,6 @@ async function admitted(spec: Record<string, unknown>): Promise<{ ok: boolean; s
   return { ok: result.code === 0, stderr: result.stderr };
 }
 
-/** At most `limit` kubectl processes at a time (the machine has two cores). */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /** The ModelMonitors in the README's yaml blocks. */
 function readmeMonitors(): Record<string, unknown>[] {
@@ -85,7 +64,7 @@ const SPEC_CASES: { why: string; patch: Record<string, unknown>; valid: boolean 
 
 describe('ModelMonitor admission on a real API server', () => {
   before(async () => {
-    kube = (await realServers()).kube;
+    await realServers();
     await kubectlOk(['apply', '-f', crdPath]);
     await kubectlOk(['wait', '--for', 'condition=established', '--timeout=60s', 'crd/modelmonitors.alertiger.io']);
     await kubectlOk(['create', 'namespace', ns]);

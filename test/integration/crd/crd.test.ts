@@ -7,25 +7,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
-import { realServers, type KubectlResult, type RealServers } from '../../harness/index.js';
+import { realServers } from '../../harness/index.js';
+import { kubectl, kubectlOk, mapLimit } from './kubectl.js';
 import { withDefaults } from '../../../operator/src/api/validate.js';
 import type { ModelMonitor, ModelMonitorSpec } from '../../../operator/src/api/types.js';
 import { SCHEDULE_CASES } from '../../unit/api/cron-cases.js';
 import { crdPath, invalidFixtures, yamlFiles } from '../../unit/api/repo.js';
 
 const ns = `crd-test-${Date.now().toString(36)}`;
-let kube: RealServers['kube'];
 
-async function kubectl(args: string[], input?: string): Promise<KubectlResult> {
-  return kube.kubectl(args, input === undefined ? {} : { input });
-}
 
-/** Runs kubectl and fails the test with its output unless it exits 0. */
-async function kubectlOk(args: string[], input?: string): Promise<string> {
-  const result = await kubectl(args, input);
-  assert.equal(result.code, 0, `kubectl ${args.join(' ')}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
-  return result.stdout;
-}
 
 async function getMonitor(name: string): Promise<ModelMonitor> {
   return JSON.parse(await kubectlOk(['-n', ns, 'get', 'modelmonitor', name, '-o', 'json'])) as ModelMonitor;
@@ -41,23 +32,10 @@ function monitorYaml(name: string, specPatch: Record<string, unknown>): string {
   });
 }
 
-/** Maps with at most `limit` kubectl processes at a time (the machine has two cores). */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 describe('ModelMonitor CRD on a real API server', () => {
   before(async () => {
-    kube = (await realServers()).kube;
+    await realServers();
     await kubectlOk(['apply', '-f', crdPath]);
     await kubectlOk(['wait', '--for', 'condition=established', '--timeout=60s', 'crd/modelmonitors.alertiger.io']);
     await kubectlOk(['create', 'namespace', ns]);
