@@ -175,7 +175,7 @@ export async function startNode(dir: string, options: { sandboxImage: { image: s
     const kcm = new ServerProcess({
       name: 'kube-controller-manager (node)', command: goBinary('kube-controller-manager'), logFile: join(dir, 'kube-controller-manager.log'),
       args: [`--kubeconfig=${kubeconfig}`,
-        '--controllers=cronjob-controller,job-controller,garbage-collector-controller,namespace-controller,serviceaccount-controller,root-ca-certificate-publisher-controller,ttl-after-finished-controller,pod-garbage-collector-controller,node-lifecycle-controller',
+        '--controllers=deployment-controller,replicaset-controller,disruption-controller,cronjob-controller,job-controller,garbage-collector-controller,namespace-controller,serviceaccount-controller,root-ca-certificate-publisher-controller,ttl-after-finished-controller,pod-garbage-collector-controller,node-lifecycle-controller',
         `--root-ca-file=${certs.caCert}`, '--leader-elect=false', `--secure-port=${kcmPort}`, '--bind-address=127.0.0.1',
         `--cert-dir=${join(dir, 'kcm')}`, '--v=1'],
     });

@@ -1,11 +1,12 @@
 /**
- * The node tier (issue 11): the monitor's CronJob run by a real node, not by a stand-in. A
- * ModelMonitor is applied -> the operator (in-process, authenticated as its own ServiceAccount
- * with the RBAC of manifests/install/rbac.yaml) writes the CronJob -> `kubectl create job
+ * The node tier (issue 11): the operator and the monitor's CronJob run by a real node, not by a
+ * stand-in. `helm install` of the chart (CRD, RBAC, the operator's Deployment from the product
+ * image, loaded into the node's containerd) -> the operator's Pod runs on the node and leads ->
+ * a ModelMonitor is applied -> the operator writes the CronJob -> `kubectl create job
  * --from=cronjob/...` -> kube-controller-manager's Job controller makes the Pod, kube-scheduler
  * binds it, the kubelet runs it with containerd + runc from the product image (built from the
  * Dockerfile by test/image/build.sh, imported with `ctr images import`), with the projected
- * token of the job's ServiceAccount -> `alertiger job --monitor NS/NAME` in the Pod reads the
+ * token of the namespace's job ServiceAccount -> `alertiger job --monitor NS/NAME` in the Pod reads the
  * inference log from InfluxDB and writes the ModelMonitor's status.
  *
  * Needs root and what .ci/run installs and builds (test/controlplane/node/build.sh,
@@ -13,17 +14,13 @@
  * ALERTIGER_REQUIRE_NODE=1 (as .ci/run sets it), which turns the skip into a failure.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelMonitor } from '../../../operator/src/api/types.js';
-import { loadOperatorConfig } from '../../../operator/src/config.js';
-import { startOperator, type RunningOperator } from '../../../operator/src/controller/start.js';
-import { ClientNodePort, loadKubeConfig } from '../../../operator/src/k8s/client.js';
-import { createLogger } from '../../../operator/src/log.js';
 import { realServers, type RealServers } from '../../harness/index.js';
-import { repoRoot } from '../../harness/golden.js';
-import { nodeUnavailable, startNode, tokenKubeconfig, type TestNode } from '../../harness/node.js';
+import { nodeUnavailable, startNode, type TestNode } from '../../harness/node.js';
+import { chartDir, helm } from '../../integration/chart/helm.js';
 import { writeInferenceLog } from '../influx-log.js';
 
 interface ImageInfo { image: string; archive: string; pauseImage: string; pauseArchive: string; sizeBytes: number; startSeconds: number }
@@ -45,12 +42,10 @@ describe('A real node runs the monitor\'s CronJob (kubelet, containerd, runc, th
   this.timeout(900_000);
   let env: RealServers;
   let node: TestNode | undefined;
-  let operator: RunningOperator | undefined;
   let info: ImageInfo;
   let ns: string;
   let firstRun: string | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'alertiger-node-'));
-  const operatorLog = join(dir, 'operator.log');
   const kubectlOk = async (args: string[], input?: string): Promise<string> => {
     const r = await node!.kubectl(args, input !== undefined ? { input } : {});
     assert.equal(r.code, 0, `kubectl ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
@@ -74,13 +69,6 @@ describe('A real node runs the monitor\'s CronJob (kubelet, containerd, runc, th
     report.push(`node up in ${node.timings.total.toFixed(1)} s (${Object.entries(node.timings).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}); ` +
       `image ${info.image} (${(info.sizeBytes / 1e6).toFixed(0)} MB) imported in ${importSeconds.toFixed(1)} s; ${Object.values(node.versions).join('; ')}`);
 
-    // The API and the operator's RBAC, as a user installs them.
-    await kubectlOk(['apply', '-f', join(repoRoot(), 'crds', 'modelmonitors.alertiger.io.yaml')]);
-    await kubectlOk(['wait', '--for', 'condition=established', '--timeout=60s', 'crd/modelmonitors.alertiger.io']);
-    await kubectlOk(['apply', '-f', join(repoRoot(), 'manifests', 'install', '00-namespace.yaml'), '-f', join(repoRoot(), 'manifests', 'install', 'rbac.yaml')]);
-    const token = (await kubectlOk(['-n', OPERATOR_NS, 'create', 'token', 'alertiger-operator', '--duration=2h'])).trim();
-    const operatorKubeconfig = tokenKubeconfig(node, join(dir, 'operator.kubeconfig'), token, OPERATOR_NS);
-
     ns = `node-${Date.now().toString(36)}`;
     await kubectlOk(['create', 'namespace', ns]);
     // 40 days of log, an incident in the last 3: missing purchase_amount on half the rows.
@@ -89,22 +77,25 @@ describe('A real node runs the monitor\'s CronJob (kubelet, containerd, runc, th
       incidents: [{ kind: 'missing', feature: 'purchase_amount', rate: 0.5, fromDay: 37, toDay: 40 }], asOf: new Date(today + 60 * DAY),
     });
 
-    const config = loadOperatorConfig([], {
-      KUBECONFIG: operatorKubeconfig,
-      // What the job's Pod is given: the servers as the Pod reaches them.
-      ALERTIGER_INFLUX_URL: node.podUrl(env.influx.url),
-      ALERTIGER_ALERTMANAGER_URL: node.podUrl(env.alertmanager.url),
-      ALERTIGER_JOB_IMAGE: info.image,
-      ALERTIGER_JOB_IMAGE_PULL_POLICY: 'Never',
-      ALERTIGER_NAMESPACES: ns,
-      ALERTIGER_OPERATOR_NAMESPACE: OPERATOR_NS,
-      ALERTIGER_LISTEN: '127.0.0.1:0',
-      ALERTIGER_LEASE_DURATION: '3s',
-      ALERTIGER_RENEW_DEADLINE: '2s',
-      ALERTIGER_RETRY_PERIOD: '500ms',
-    });
-    const log = createLogger({ level: 'debug', context: { identity: 'node-e2e' }, write: (line) => appendFileSync(operatorLog, line + '\n') });
-    operator = await startOperator(config, { port: new ClientNodePort(loadKubeConfig(config.kubeconfig), { log }), log, identity: 'node-e2e' });
+    // The operator as a user installs it: `helm install` of the chart (CRD, RBAC, Deployment),
+    // its Pod run by this node from the same image, reaching the API server in-cluster.
+    const t0 = Date.now();
+    const [repository, tag] = [info.image.slice(0, info.image.lastIndexOf(':')), info.image.slice(info.image.lastIndexOf(':') + 1)];
+    const install = await helm(['install', 'alertiger', chartDir, '--kubeconfig', node.kubeconfig, '-n', OPERATOR_NS, '--create-namespace',
+      '--set', `image.repository=${repository}`, '--set', `image.tag=${tag}`, '--set', 'image.pullPolicy=Never',
+      // What the operator and the job's Pod are given: the servers as a Pod reaches them.
+      '--set', `influx.url=${node.podUrl(env.influx.url)}`, '--set', `alertmanager.url=${node.podUrl(env.alertmanager.url)}`,
+      '--set', `watchNamespaces={${ns}}`, '--set', 'resyncInterval=30s', '--set', 'logLevel=debug',
+      '--set', 'leaderElection.leaseDuration=3s', '--set', 'leaderElection.renewDeadline=2s', '--set', 'leaderElection.retryPeriod=500ms',
+      '--wait', '--timeout', '5m']);
+    assert.equal(install.code, 0, `helm install: ${install.stdout}\n${install.stderr}`);
+    const operatorPod = JSON.parse(await kubectlOk(['-n', OPERATOR_NS, 'get', 'pods', '-l', 'app.kubernetes.io/name=alertiger', '-o', 'json'])) as { items: PodJson[] };
+    const running = operatorPod.items.find((p) => p.status.phase === 'Running');
+    assert.ok(running !== undefined, `no running operator Pod: ${JSON.stringify(operatorPod.items.map((p) => p.status.phase))}`);
+    assert.equal(running.spec.nodeName, node.nodeName);
+    report.push(`helm install (chart, operator Pod ${running.metadata.name} Ready on the node) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    // The CRD came with the chart; the node e2e's monitor goes through the API server's admission.
+    await kubectlOk(['wait', '--for', 'condition=established', '--timeout=60s', 'crd/modelmonitors.alertiger.io']);
   });
 
   after(async () => {
@@ -112,7 +103,6 @@ describe('A real node runs the monitor\'s CronJob (kubelet, containerd, runc, th
       rmSync(dir, { recursive: true, force: true });
       return;
     }
-    await operator?.stop();
     if (node !== undefined) {
       const pods = await node.kubectl(['get', 'pods', '-A', '-o', 'wide']);
       process.stdout.write(`      pods at the end:\n${pods.stdout.replace(/^/gm, '        ')}`);
@@ -128,7 +118,9 @@ describe('A real node runs the monitor\'s CronJob (kubelet, containerd, runc, th
     if (this.currentTest?.state !== 'failed' || node === undefined) return;
     const all = await node.kubectl(['-n', ns, 'get', 'modelmonitors,cronjobs,jobs,pods,events', '-o', 'wide']);
     const logs = await node.kubectl(['-n', ns, 'logs', '-l', 'job-name', '--tail=60', '--all-containers']);
-    process.stdout.write(`--- ${ns}:\n${all.stdout}${all.stderr}\n--- job logs:\n${logs.stdout.slice(-8000)}${logs.stderr}\n--- logs in ${dir} (ALERTIGER_KEEP_TEST_DIR=1 keeps them)\n`);
+    const operatorLogs = await node.kubectl(['-n', OPERATOR_NS, 'logs', '-l', 'app.kubernetes.io/name=alertiger', '--tail=80']);
+    process.stdout.write(`--- ${ns}:\n${all.stdout}${all.stderr}\n--- job logs:\n${logs.stdout.slice(-8000)}${logs.stderr}\n` +
+      `--- operator logs:\n${operatorLogs.stdout.slice(-8000)}${operatorLogs.stderr}\n--- logs in ${dir} (ALERTIGER_KEEP_TEST_DIR=1 keeps them)\n`);
   });
 
   it('runs `alertiger job` in a Pod of the CronJob on the node, which writes the monitor\'s status', async () => {
@@ -159,7 +151,7 @@ describe('A real node runs the monitor\'s CronJob (kubelet, containerd, runc, th
     // A real Pod of that Job, on this node, from the image, with the ServiceAccount's projected token.
     assert.equal(pod.spec.nodeName, node!.nodeName);
     assert.equal(pod.metadata.ownerReferences?.[0]?.kind, 'Job');
-    assert.equal(pod.spec.serviceAccountName, cronJob);
+    assert.equal(pod.spec.serviceAccountName, 'alertiger-job', "the namespace's job identity");
     assert.ok(pod.spec.volumes.some((v) => v.projected?.sources?.some((s) => s.serviceAccountToken !== undefined)), 'the ServiceAccount token is projected');
     const container = pod.status.containerStatuses[0];
     assert.equal(container.image.replace(/^docker\.io\//, ''), info.image.replace(/^docker\.io\//, ''));
@@ -176,7 +168,10 @@ describe('A real node runs the monitor\'s CronJob (kubelet, containerd, runc, th
     assert.ok(status.anomalies?.some((a) => a.subject === 'purchase_amount'), JSON.stringify(status.anomalies));
     assert.equal(status.conditions?.find((c) => c.type === 'LastRunSucceeded')?.status, 'True');
     assert.ok(monitor.metadata.managedFields.some((m) => m.manager === 'alertiger-job' && m.subresource === 'status'), 'the job wrote the status with its own field manager');
+    // The operator's Pod wrote Ready, the job's Pod the rest: both on the node.
+    assert.equal(status.conditions?.find((c) => c.type === 'Ready')?.status, 'True', JSON.stringify(status.conditions));
     const table = await kubectlOk(['-n', ns, 'get', 'mm', MODEL]);
+    assert.match(table.split('\n')[1] ?? '', new RegExp(`^${MODEL}\\s+${MODEL}\\s+True\\s+Reconciled\\s+Anomalous\\s`), table);
     report.push(`pod ${pod.metadata.name} on ${pod.spec.nodeName}: ${pod.status.phase}; job created -> pod done ${podSeconds.toFixed(1)} s ` +
       `(created -> container started ${pending.toFixed(1)} s, container ran ${containerSeconds.toFixed(1)} s); status: health ${status.health}, ` +
       `lastRunTime ${status.lastRunTime}, anomalies ${status.anomalyCount}`);
