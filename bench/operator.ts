@@ -22,7 +22,7 @@ import { request } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { realServers, stopRealServers } from '../test/harness/index.js';
-import { freePort } from '../test/harness/process.js';
+import { freePort, mapLimit } from '../test/harness/process.js';
 import { packageRoot } from '../operator/src/paths.js';
 
 const { values } = parseArgs({
@@ -67,13 +67,6 @@ function apiClient(url: string, ca: Buffer, token: string): Api {
       req.end(payload);
     }),
   };
-}
-
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
 }
 
 /** Peak resident set of a process, in MB (Linux VmHWM). */

@@ -191,3 +191,17 @@ export async function answers(url: string, status = 200, init?: RequestInit): Pr
   await response.arrayBuffer();
   return response.status === status;
 }
+
+/** Maps with at most `limit` calls in flight at a time (the machine has two cores); results in order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { realServers } from '../../harness/index.js';
-import { kubectl, kubectlOk, mapLimit } from './kubectl.js';
+import { kubectl, kubectlOk } from './kubectl.js';
+import { mapLimit } from '../../harness/process.js';
 import { validateMonitor, validateSpec } from '../../../operator/src/api/validate.js';
 import { crdPath, invalidFixtures, repoFile, yamlFiles } from '../../unit/api/repo.js';
 
