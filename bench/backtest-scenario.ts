@@ -56,7 +56,7 @@ export async function checkBacktest(options: CheckOptions): Promise<BacktestChec
     const t0 = Date.now();
     const first = await runLocally(monitor, {
       storeDir, detector, logger, now: options.created, open,
-      backtest: (statistics) => (latestEnd) => backtestMonitor({ monitor, statistics, detector, logger, to: latestEnd, now: options.created }),
+      backtest: (statistics) => (latestEnd, computed) => backtestMonitor({ monitor, statistics, computed, detector, logger, to: latestEnd, now: options.created }),
     });
     const firstRunMs = Date.now() - t0;
     const backtest = first.result.status.backtest;

@@ -91,7 +91,7 @@ export async function run(args: string[]): Promise<number> {
       alertmanagerUrl: config.alertmanagerUrl,
       reportUrl: config.reportUrl,
       // A first run replays the detector over the source's history: status.backtest.
-      backtest: (latestEnd) => backtestMonitor({ monitor, statistics, detector, logger, to: latestEnd, now: clock() }),
+      backtest: (latestEnd, computed) => backtestMonitor({ monitor, statistics, computed, detector, logger, to: latestEnd, now: clock() }),
     });
     const s = result.status;
     process.stdout.write(`${namespace}/${name}: ${s.health}, ${s.anomalyCount} open anomalies, ${result.stored.length} window(s) stored, ` +

@@ -110,8 +110,8 @@ export async function run(args: string[]): Promise<number> {
   const logger = createLogger({ level: process.env.ALERTIGER_LOG_LEVEL === undefined ? 'warn' : undefined });
   const detector = await loadDetector(values.detector, { logger });
   try {
-    const backtest = (statistics: StatisticsPort) => (latestEnd: Date) =>
-      backtestMonitor({ monitor, statistics, detector, logger, to: latestEnd, now });
+    const backtest = (statistics: StatisticsPort) => (latestEnd: Date, computed: readonly WindowStatistics[]) =>
+      backtestMonitor({ monitor, statistics, computed, detector, logger, to: latestEnd, now });
     const { monitor: updated, result, created } = await runLocally(monitor, { storeDir, detector, now, logger, open, reportPath, backtest });
     const status = updated.status!;
     if (values.json === true) {

@@ -37,6 +37,8 @@ export interface BacktestOptions {
   monitor: ModelMonitor;
   /** The monitor's source; read once (the replays share the read). */
   statistics: StatisticsPort;
+  /** Windows the first run already computed: not read again. */
+  computed?: readonly WindowStatistics[];
   detector: ScoringDetector;
   logger: Logger;
   /** The end of the newest window the first run evaluated: the backtest ends there. */
@@ -57,7 +59,7 @@ export async function backtestMonitor(options: BacktestOptions): Promise<Backtes
   const step = granularityMs(spec.granularity);
   const to = options.to.getTime();
   const from = new Date(to - BACKTEST_SPAN_MS[spec.granularity]);
-  const statistics = sharedRead(options.statistics);
+  const statistics = sharedRead(options.statistics, options.computed);
   const own = typeof spec.detection.sensitivity === 'number' ? spec.detection.sensitivity : undefined;
   const outcomes = new Map<SensitivityWord | number, SensitivityOutcome>();
   for (const sensitivity of [...WORDS, ...(own !== undefined ? [own] : [])]) {
@@ -146,17 +148,19 @@ export function summarize(input: SummaryInput): BacktestStatus {
 }
 
 /**
- * A statistics port that reads the source once and serves the same windows to every replay: the
- * replays at each sensitivity ask for the same range.
+ * A statistics port that reads each window once and serves it to every replay: the replays at
+ * each sensitivity ask for the same range, and the first run has already read its newest windows
+ * (`known`). Only the windows it does not hold are read (the older ones: one consecutive range).
  */
-export function sharedRead(port: StatisticsPort): StatisticsPort & { reads: number } {
-  const byStart = new Map<number, WindowStatistics>();
+export function sharedRead(port: StatisticsPort, known: readonly WindowStatistics[] = []): StatisticsPort & { reads: number } {
+  const byStart = new Map(known.map((w) => [w.window.start.getTime(), w]));
   const shared = {
     reads: 0,
     async windows(windows: readonly Window[]): Promise<WindowStatistics[]> {
-      if (!windows.every((w) => byStart.has(w.start.getTime()))) {
+      const missing = windows.filter((w) => !byStart.has(w.start.getTime()));
+      if (missing.length > 0) {
         shared.reads++;
-        for (const w of await port.windows(windows)) byStart.set(w.window.start.getTime(), w);
+        for (const w of await port.windows(missing)) byStart.set(w.window.start.getTime(), w);
       }
       return windows.map((w) => byStart.get(w.start.getTime())!);
     },

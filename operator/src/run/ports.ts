@@ -109,7 +109,8 @@ export interface RunDeps {
   sleep?: (ms: number) => Promise<void>;
   /**
    * A first run's backtest (local/backtest.ts): the detector replayed over the history the source
-   * holds, up to the end of the run's newest window. Absent: no backtest (replays, tests).
+   * holds, up to the end of the run's newest window; `computed` are the windows the run already
+   * read, so only older ones are read again. Absent: no backtest (replays, tests).
    */
-  backtest?: (latestEnd: Date) => Promise<BacktestStatus>;
+  backtest?: (latestEnd: Date, computed: readonly WindowStatistics[]) => Promise<BacktestStatus>;
 }

@@ -87,7 +87,7 @@ export async function runMonitor(monitor: ModelMonitor, deps: RunDeps): Promise<
       historyWindows: ctx.history,
       skippedWindows: plan.skippedWindows,
       dataQuality: dataQualityCondition(read.computed),
-      ...(plan.firstRun && stored.length > 0 ? await backtestOf(ctx) : {}),
+      ...(plan.firstRun && stored.length > 0 ? await backtestOf(ctx, read.computed) : {}),
     };
   } catch (err) {
     log.error('Run failed', { code: errorCode(err), error: describeError(err) });
@@ -140,11 +140,11 @@ function runContext(monitor: ModelMonitor, deps: RunDeps): RunContext {
  * A first run's backtest, when the deps provide one. It only informs: a failure is logged and
  * the run goes on without it.
  */
-async function backtestOf(ctx: RunContext): Promise<{ backtest?: BacktestStatus }> {
+async function backtestOf(ctx: RunContext, computed: readonly WindowStatistics[]): Promise<{ backtest?: BacktestStatus }> {
   if (ctx.deps.backtest === undefined) return {};
   const started = Date.now();
   try {
-    const backtest = await ctx.deps.backtest(ctx.plan.latestEnd);
+    const backtest = await ctx.deps.backtest(ctx.plan.latestEnd, computed);
     ctx.log.info('Backtest', { message: backtest.message, ms: Date.now() - started });
     return { backtest };
   } catch (err) {

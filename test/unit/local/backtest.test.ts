@@ -85,4 +85,21 @@ describe('sharedRead (local/backtest.ts)', () => {
     await port.windows([{ start: new Date(T0 + 3 * DAY), end: new Date(T0 + 4 * DAY) }]);
     assert.equal(reads, 2, 'a window it does not hold is read');
   });
+
+  it('reads only the windows the first run did not: the older ones', async () => {
+    const asked: number[][] = [];
+    const windows: Window[] = [0, 1, 2, 3].map((d) => ({ start: new Date(T0 + d * DAY), end: new Date(T0 + (d + 1) * DAY) }));
+    const stats = (w: Window): WindowStatistics => ({ window: w, rows: 10 }) as unknown as WindowStatistics;
+    const known = windows.slice(2).map(stats);
+    const port = sharedRead({
+      async windows(ws) {
+        asked.push(ws.map((w) => (w.start.getTime() - T0) / DAY));
+        return ws.map(stats);
+      },
+    }, known);
+    const all = await port.windows(windows);
+    assert.deepEqual(asked, [[0, 1]], 'one read of the windows before the first run\'s');
+    assert.equal(all[2], known[0], 'the first run\'s own statistics are served');
+    assert.deepEqual(all.map((w) => w.window.start.getTime()), windows.map((w) => w.start.getTime()));
+  });
 });
