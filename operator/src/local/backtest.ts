@@ -131,7 +131,7 @@ export function summarize(input: SummaryInput): BacktestStatus {
     `(${alertsPerWeek} a week) at sensitivity ${String(input.sensitivity)}`;
   const advice = suggested === undefined
     ? `; even sensitivity low gives ${bySensitivity.low} a week: look at the listed anomalies (a data problem, or a change to accept)`
-    : suggested === input.sensitivity ? '' : `; sensitivity ${suggested} would give ${bySensitivity[suggested]} a week`;
+    : suggested === input.sensitivity ? '' : suggestion(suggested, bySensitivity[suggested], input.sensitivity, alertsPerWeek);
   return {
     ...base,
     alerts: own.episodes.length,
@@ -145,6 +145,18 @@ export function summarize(input: SummaryInput): BacktestStatus {
     })),
     message: would + advice,
   };
+}
+
+/**
+ * The advice for another word. A more sensitive word that stays at or under one alert a week is
+ * worth taking (it catches smaller changes); said plainly when it costs no more alerts at all.
+ */
+function suggestion(word: SensitivityWord, rate: number, own: SensitivityWord | number, ownRate: number): string {
+  const moreSensitive = typeof own === 'number' || WORDS.indexOf(word) < WORDS.indexOf(own);
+  if (!moreSensitive) return `; sensitivity ${word} would give ${rate} a week`;
+  return rate === ownRate
+    ? `; sensitivity ${word} would give the same ${rate} a week and catch smaller changes`
+    : `; sensitivity ${word} would give ${rate} a week and catch smaller changes`;
 }
 
 /**

@@ -59,9 +59,15 @@ describe('backtest summary (local/backtest.ts)', () => {
     assert.equal(b.suggestedSensitivity, 'high');
   });
 
+  it('says when a more sensitive word costs no more alerts', () => {
+    const b = summarize({ ...base, outcomes: outcomes({ high: 4, medium: 4, low: 0 }, 56), sensitivity: 'medium' });
+    assert.equal(b.suggestedSensitivity, 'high');
+    assert.match(b.message, /at sensitivity medium; sensitivity high would give the same 0.5 a week and catch smaller changes$/);
+  });
+
   it('prints the message, the rates and the episodes', () => {
     const text = formatBacktest(summarize({ ...base, outcomes: outcomes({ high: 2, medium: 1, low: 0 }, 56), sensitivity: 'medium' }));
-    assert.match(text, /^Backtest: Replayed over 8 weeks of history, this monitor would have raised 1 alert \(0.13 a week\) at sensitivity medium; sensitivity high would give 0.25 a week\./);
+    assert.match(text, /^Backtest: Replayed over 8 weeks of history, this monitor would have raised 1 alert \(0.13 a week\) at sensitivity medium; sensitivity high would give 0.25 a week and catch smaller changes\./);
     assert.match(text, /alerts a week by sensitivity: high 0.25, medium 0.13, low 0/);
     assert.match(text, /feature f0 mean: 2026-03-01 00:00 \.\. 2026-03-02 00:00 \(severity 1\)/);
   });
