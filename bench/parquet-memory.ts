@@ -5,12 +5,15 @@
  * Writes one synthetic log (N rows, 500,000 by default: 50 numeric features, some with missing
  * values, 5 categorical, score, a label on 10% of rows, ts) as JSONL and as three Parquet files:
  * row groups of 50,000 rows; one row group of all N rows (the worst case of the issue); and one
- * row group without offset indexes, as pyarrow writes by default. Each is read by the full
- * statistics in its own child process, which reports its peak RSS (VmHWM), rows/s and a digest
- * of the statistics (the same log must give the same statistics in every format).
+ * row group without offset indexes, as pyarrow writes by default. The categorical columns are
+ * dictionary-encoded in every file (the writer's choice for repeated strings; printed). Each file
+ * is read by the full statistics in its own child process, which reports its peak RSS (VmHWM),
+ * rows/s and a digest of the statistics (the same log must give the same statistics in every
+ * format); every file is read `repeats` times (3 by default), the files taking turns so that a
+ * change in the machine's load falls on all of them, and the medians are printed.
  *
- * Standalone: `node dist/bench/parquet-memory.js [--rows N] [--dir DIR]` (DIR keeps the files for
- * the next run); `benchParquetMemory()` for a caller.
+ * Standalone: `node dist/bench/parquet-memory.js [--rows N] [--repeats R] [--dir DIR]` (DIR keeps
+ * the files for the next run); `benchParquetMemory()` for a caller.
  */
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -19,9 +22,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parquetMetadataAsync } from 'hyparquet';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import { xorshift32 } from '../operator/src/random.js';
 import { openFileSource, type FileFormat } from '../operator/src/sources/index.js';
+import { fileAsyncBuffer } from '../operator/src/sources/parquet.js';
 import { StatsAccumulator } from '../operator/src/stats/accumulator.js';
 import { windowResult } from '../operator/src/stats/result.js';
 
@@ -35,7 +40,7 @@ const CATEGORICAL: Record<string, string[]> = {
 };
 const GROUP_ROWS = 50_000;
 
-/** One statistics run over one file, measured in its own process. */
+/** Statistics runs over one file, each in its own process: medians, and each run's figures. */
 export interface FormatRun {
   label: string;
   file: string;
@@ -46,20 +51,28 @@ export interface FormatRun {
   peakRssMb: number;
   /** sha256 of the window statistics' JSON: equal digests, equal statistics. */
   digest: string;
+  /** Peak RSS of each run, MB. */
+  peakRssRuns: number[];
+  /** Rows/s of each run. */
+  rowsPerSecondRuns: number[];
 }
 
 export interface ParquetMemoryResult {
   rows: number;
   jsonl: FormatRun;
   parquet: FormatRun[];
-  /** Worst Parquet peak RSS over JSONL's. */
+  /** Worst Parquet peak RSS over JSONL's (medians). */
   ratio: number;
+  /** Slowest Parquet time over JSONL's (medians of rows/s). */
+  timeRatio: number;
   /** Every Parquet file gave the statistics the JSONL file gave. */
   sameStatistics: boolean;
 }
 
 export interface ParquetMemoryOptions {
   rows?: number;
+  /** Runs of each file (medians are reported); 3 by default. */
+  repeats?: number;
   /**
    * Where the files go, kept after and reused by the next run with as many rows; a fresh temp
    * directory (removed after) by default.
@@ -80,18 +93,26 @@ export async function benchParquetMemory(options: ParquetMemoryOptions = {}): Pr
       write(`writing ${rows} rows x ${NUMERIC} numeric + ${Object.keys(CATEGORICAL).length} categorical features in ${dir} (not timed)...`);
       writeLog(rows, files);
     }
-    const jsonl = await measure('JSONL', files.jsonl, 'jsonl');
-    const parquet: FormatRun[] = [];
-    for (const [label, file] of files.parquet) parquet.push(await measure(label, file, 'parquet'));
+    const repeats = options.repeats ?? 3;
+    if (!Number.isInteger(repeats) || repeats <= 0) throw new Error(`repeats must be a positive integer, got ${repeats}`);
+    write(`categorical columns' encodings: ${await categoricalEncodings(files.parquet[0][1])}; ${repeats} runs of each file, medians`);
+    const inputs: [string, string, FileFormat][] = [['JSONL', files.jsonl, 'jsonl'], ...files.parquet.map(([label, file]): [string, string, FileFormat] => [label, file, 'parquet'])];
+    const runs: ChildRun[][] = inputs.map(() => []);
+    for (let r = 0; r < repeats; r++) {
+      for (const [i, [, file, format]] of inputs.entries()) runs[i].push(await measure(file, format));
+    }
+    const [jsonl, ...parquet] = inputs.map(([label, file], i) => medianRun(label, file, runs[i]));
     for (const run of [jsonl, ...parquet]) {
       write(`${run.label.padEnd(36)} ${String(run.megabytes.toFixed(0)).padStart(4)} MB ${String(run.rows).padStart(8)} rows ` +
-        `${String(Math.round(run.rowsPerSecond)).padStart(7)} rows/s  peak RSS ${run.peakRssMb.toFixed(0).padStart(4)} MB ` +
-        `(${(run.peakRssMb / jsonl.peakRssMb).toFixed(2)}x JSONL)${run.digest === jsonl.digest ? '' : '  STATISTICS DIFFER'}`);
+        `${String(Math.round(run.rowsPerSecond)).padStart(7)} rows/s (time ${(jsonl.rowsPerSecond / run.rowsPerSecond).toFixed(2)}x JSONL)  ` +
+        `peak RSS ${run.peakRssMb.toFixed(0).padStart(4)} MB (${(run.peakRssMb / jsonl.peakRssMb).toFixed(2)}x JSONL; runs ${run.peakRssRuns.map((m) => m.toFixed(0)).join(', ')})` +
+        `${run.digest === jsonl.digest ? '' : '  STATISTICS DIFFER'}`);
     }
     const ratio = Math.max(...parquet.map((p) => p.peakRssMb)) / jsonl.peakRssMb;
-    const sameStatistics = parquet.every((p) => p.digest === jsonl.digest);
-    write(`Parquet/JSONL peak RSS ${ratio.toFixed(2)} (target <= 1.3); same statistics: ${sameStatistics ? 'yes' : 'no'}`);
-    return { rows, jsonl, parquet, ratio, sameStatistics };
+    const timeRatio = jsonl.rowsPerSecond / Math.min(...parquet.map((p) => p.rowsPerSecond));
+    const sameStatistics = [jsonl, ...parquet].every((p) => runs.flat().every((c) => c.digest === p.digest));
+    write(`Parquet/JSONL peak RSS ${ratio.toFixed(2)} (target <= 1.3), time ${timeRatio.toFixed(2)}; same statistics: ${sameStatistics ? 'yes' : 'no'}`);
+    return { rows, jsonl, parquet, ratio, timeRatio, sameStatistics };
   } finally {
     if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
   }
@@ -158,21 +179,56 @@ function writeLog(rows: number, files: LogFiles): void {
   writeFileSync(files.done, '');
 }
 
-function measure(label: string, file: string, format: FileFormat): Promise<FormatRun> {
+/** What one child reports. */
+type ChildRun = Pick<FormatRun, 'rows' | 'seconds' | 'rowsPerSecond' | 'peakRssMb' | 'digest'>;
+
+function measure(file: string, format: FileFormat): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const child = fork(fileURLToPath(import.meta.url), ['--child', file, '--format', format], { stdio: 'inherit' });
-    let result: Omit<FormatRun, 'label' | 'file' | 'megabytes'> | undefined;
-    child.on('message', (m) => { result = m as typeof result; });
+    let result: ChildRun | undefined;
+    child.on('message', (m) => { result = m as ChildRun; });
     child.on('error', reject);
     child.on('exit', (code) => {
       if (result === undefined) reject(new Error(`statistics over ${file} exited with ${code}`));
-      else resolve({ label, file, megabytes: statSync(file).size / 1e6, ...result });
+      else resolve(result);
     });
   });
 }
 
+function medianRun(label: string, file: string, runs: ChildRun[]): FormatRun {
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  return {
+    label,
+    file,
+    megabytes: statSync(file).size / 1e6,
+    rows: runs[0].rows,
+    seconds: median(runs.map((r) => r.seconds)),
+    rowsPerSecond: median(runs.map((r) => r.rowsPerSecond)),
+    peakRssMb: median(runs.map((r) => r.peakRssMb)),
+    digest: runs[0].digest,
+    peakRssRuns: runs.map((r) => r.peakRssMb),
+    rowsPerSecondRuns: runs.map((r) => r.rowsPerSecond),
+  };
+}
+
+/** How the writer encoded the categorical columns' data pages (dictionary or plain). */
+async function categoricalEncodings(file: string): Promise<string> {
+  const buffer = await fileAsyncBuffer(file);
+  try {
+    const metadata = await parquetMetadataAsync(buffer);
+    const chunks = metadata.row_groups[0].columns.filter((c) => c.meta_data !== undefined && c.meta_data.path_in_schema[0] in CATEGORICAL);
+    return [...new Set(chunks.flatMap((c) => c.meta_data?.encodings ?? []))].join(', ');
+  } finally {
+    await buffer.close();
+  }
+}
+
 /** In the child: the full statistics, as `alertiger stats` computes them. */
-async function statistics(file: string, format: FileFormat): Promise<Omit<FormatRun, 'label' | 'file' | 'megabytes'>> {
+async function statistics(file: string, format: FileFormat): Promise<ChildRun> {
   const t0 = process.hrtime.bigint();
   const acc = new StatsAccumulator({ categorical: Object.keys(CATEGORICAL) });
   for await (const batch of await openFileSource({ path: file, format })) acc.addBatch(batch);
@@ -194,11 +250,16 @@ function peakRssMb(): number {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { rows: { type: 'string' }, dir: { type: 'string' }, child: { type: 'string' }, format: { type: 'string' } } });
+  const { values } = parseArgs({ options: { rows: { type: 'string' }, repeats: { type: 'string' }, dir: { type: 'string' }, child: { type: 'string' }, format: { type: 'string' } } });
   if (values.child !== undefined) {
     process.send?.(await statistics(values.child, (values.format ?? 'parquet') as FileFormat));
   } else {
-    const result = await benchParquetMemory({ rows: values.rows !== undefined ? Number(values.rows) : undefined, dir: values.dir });
-    process.stdout.write(JSON.stringify({ parquet_jsonl_peak_rss_ratio: Number(result.ratio.toFixed(3)), same_statistics: result.sameStatistics }) + '\n');
+    const number = (v: string | undefined): number | undefined => (v !== undefined ? Number(v) : undefined);
+    const result = await benchParquetMemory({ rows: number(values.rows), repeats: number(values.repeats), dir: values.dir });
+    process.stdout.write(JSON.stringify({
+      parquet_jsonl_peak_rss_ratio: Number(result.ratio.toFixed(3)),
+      parquet_jsonl_time_ratio: Number(result.timeRatio.toFixed(3)),
+      same_statistics: result.sameStatistics,
+    }) + '\n');
   }
 }

@@ -1,5 +1,7 @@
 /**
- * One column of a Parquet row group read forward a page at a time, handed out in row slices.
+ * One column of a Parquet row group read forward a page at a time, handed out in row slices: the
+ * reader of the columns parquet-page.ts does not stream (nested columns, codecs other than
+ * Snappy), through hyparquet's scan.
  *
  * Pages of different columns end at different rows, so a slice of all columns needs, per
  * column, the page it falls in; each page is decoded once. Memory per column is at most one
@@ -114,7 +116,7 @@ function sliceOf(chunk: Chunk, start: number, stop: number): Values {
 }
 
 /** Pieces of consecutive chunks as one slice: a Float64Array when every piece is one. */
-function concat(pieces: Values[]): Values {
+export function concat(pieces: Values[]): Values {
   const length = pieces.reduce((n, p) => n + p.length, 0);
   if (pieces.every((p) => p instanceof Float64Array)) {
     const out = new Float64Array(length);

@@ -32,7 +32,7 @@ export async function groupPageLocations(file: AsyncBuffer, metadata: FileMetaDa
       const bytes = await file.slice(start, start + chunk.offset_index_length);
       pages = readOffsetIndex({ view: new DataView(bytes), offset: 0 }).page_locations;
     } else {
-      const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+      const start = Number(meta.dictionary_page_offset || meta.data_page_offset); // 0: a writer's "none"
       pages = await scanPageHeaders(file, start, start + Number(meta.total_compressed_size), Number(group.num_rows));
     }
     if (pages.length > 0 && covers(pages, Number(group.num_rows))) out[name] = pages;
