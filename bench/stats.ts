@@ -20,7 +20,9 @@
  *   sorted and reverse input and --rank-seeds seeds (5): medians, worst and ratios;
  *   Parquet memory (--no-parquet to skip): the same 500k-row log as JSONL and as Parquet (row
  *   groups of 50k, one group of 500k, one group without offset index), each read in its own
- *   child: peak RSS, rows/s and the Parquet/JSONL ratio (bench/parquet-memory.ts; target <= 1.3).
+ *   child: peak RSS, rows/s and the Parquet/JSONL ratio (bench/parquet-memory.ts; target <= 1.3);
+ *   sharded reads (--no-shards to skip): one --shard-rows log (500,000) read as one window by 1, 2
+ *   and 4 shard processes: rows/s and whether the merged result equals 1 shard's (bench/stats-shards.ts).
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -35,6 +37,7 @@ import { windowResult } from '../operator/src/stats/result.js';
 import { writeBenchData } from './stats-data.js';
 import { compareRankError, formatRankError } from './stats-rank-error.js';
 import { benchParquetMemory } from './parquet-memory.js';
+import { benchShards } from './stats-shards.js';
 import { xorshift32 as createRng } from '../operator/src/random.js';
 
 interface PhaseResult {
@@ -63,6 +66,8 @@ const { values } = parseArgs({
     'no-rank-error': { type: 'boolean' },
     'no-files': { type: 'boolean' },
     'no-parquet': { type: 'boolean' },
+    'no-shards': { type: 'boolean' },
+    'shard-rows': { type: 'string' },
   },
 });
 
@@ -231,9 +236,13 @@ async function main(): Promise<void> {
     process.stdout.write('\nParquet memory: the same log as JSONL and as Parquet, each read in its own process\n');
     await benchParquetMemory({});
   }
+  if (values['no-shards'] !== true) {
+    process.stdout.write('\nsharded reads (alertiger run --shards N): the same log read by 1, 2 and 4 processes, summaries merged\n');
+    await benchShards({ rows: positive('shard-rows', 500_000) });
+  }
 }
 
-function positive(option: 'wide-rows' | 'wide-repeats' | 'rank-seeds', fallback: number): number {
+function positive(option: 'wide-rows' | 'wide-repeats' | 'rank-seeds' | 'shard-rows', fallback: number): number {
   const v = Number(values[option] ?? fallback);
   if (!Number.isInteger(v) || v <= 0) throw new Error(`--${option} must be a positive integer, got ${values[option]}`);
   return v;

@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   AlertmanagerUnavailable: 'Alertmanager cannot be reached',
   AlertmanagerRejected: 'Alertmanager refused the alerts',
   CredentialsUnavailable: 'the configured credentials Secret cannot be used',
+  ShardsIncomplete: 'a sharded run lacks the summaries of some of its shards (failed, late or of another plan)',
   // The Kubernetes API (k8s/errors.ts), by HTTP status.
   BadRequest: 'the API server answered 400',
   Unauthorized: 'the API server answered 401',

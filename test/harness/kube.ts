@@ -31,8 +31,12 @@ export interface KubeControlPlane {
   adminToken: string;
   versions: { apiserver: string; etcd: string; kubectl: string };
   kubectl(args: string[], options?: KubectlOptions): Promise<KubectlResult>;
-  /** Starts kube-controller-manager (once); tests that need CronJobs, GC or namespace deletion. */
-  startControllerManager(): Promise<void>;
+  /**
+   * Starts kube-controller-manager (once); tests that need CronJobs, GC or namespace deletion.
+   * `controllers` adds to the default ones (e.g. deployment-controller, replicaset-controller);
+   * asked for one it does not run yet, it restarts with both lists.
+   */
+  startControllerManager(options?: { controllers?: string[] }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,6 +112,7 @@ export async function startKube(dir: string, options: KubeOptions = {}): Promise
   writeFileSync(kubeconfig, kubeconfigYaml(url, certs.caCert, adminToken));
 
   let controllerManager: ServerProcess | undefined;
+  let controllers = ['cronjob-controller', 'job-controller', 'garbage-collector-controller', 'namespace-controller'];
   const kubectl = (args: string[], options: KubectlOptions = {}): Promise<KubectlResult> =>
     runKubectl(kubectlPath, kubeconfig, args, options);
 
@@ -123,15 +128,18 @@ export async function startKube(dir: string, options: KubeOptions = {}): Promise
       kubectl: versionOf(kubectlPath, ['version', '--client'], /Client Version: (v\S+)/),
     },
     kubectl,
-    async startControllerManager() {
-      if (controllerManager?.running) return;
+    async startControllerManager(cmOptions = {}) {
+      const wanted = [...new Set([...controllers, ...(cmOptions.controllers ?? [])])];
+      if (controllerManager?.running && wanted.length === controllers.length) return;
+      await controllerManager?.stop();
+      controllers = wanted;
       const port = await freePort();
       controllerManager = new ServerProcess({
         name: 'kube-controller-manager',
         command: goBinary('kube-controller-manager'),
         args: [
           `--kubeconfig=${kubeconfig}`,
-          '--controllers=cronjob-controller,job-controller,garbage-collector-controller,namespace-controller',
+          `--controllers=${controllers.join(',')}`,
           '--leader-elect=false',
           `--secure-port=${port}`,
           '--bind-address=127.0.0.1',

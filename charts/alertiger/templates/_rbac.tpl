@@ -10,6 +10,8 @@ otherwise (docs/security.md gives the reasons and `kubectl auth can-i --list` of
   someone else added is removed). No get, no patch, no delete: garbage collection removes them.
 - ServiceAccounts, Roles, RoleBindings: list and watch (its cache), create; update and delete of
   the jobs' identity `alertiger-job` only (put back when edited, removed with the last monitor).
+- Deployments, StatefulSets: get; ReplicaSets, ControllerRevisions: list. Not called by the
+  operator: granted to the jobs (the rollouts of a monitor's workload, docs/rollouts.md).
 - Events: create. No Secret rights at all: jobs read the user's Secret by secretKeyRef.
 manifests/install/rbac.yaml holds the same rules (a test compares them).
 */}}
@@ -40,6 +42,12 @@ manifests/install/rbac.yaml holds the same rules (a test compares them).
   resources: [roles, rolebindings]
   resourceNames: [alertiger-job]
   verbs: [update, delete]
+- apiGroups: [apps]
+  resources: [deployments, statefulsets]
+  verbs: [get]
+- apiGroups: [apps]
+  resources: [replicasets, controllerrevisions]
+  verbs: [list]
 - apiGroups: [""]
   resources: [events]
   verbs: [create]

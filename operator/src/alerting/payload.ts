@@ -6,6 +6,7 @@
 import { granularityMs, HOUR_MS } from '../api/granularity.js';
 import type { AnomalyStatus, Granularity, ModelMonitor } from '../api/types.js';
 import { OPERATOR_ALERT_LABELS } from '../api/validate.js';
+import { segmentHeadline, segmentPhrase } from '../api/segments.js';
 
 /** The body Alertmanager's `POST /api/v2/alerts` takes, one element per alert. */
 export interface PostableAlert {
@@ -104,12 +105,23 @@ export function alertLabels(monitor: ModelMonitor, anomaly: AnomalyStatus): Reco
     statistic: anomaly.statistic,
   };
   const labels: Record<string, string> = {};
-  const extra = monitor.spec.alerting?.labels ?? {};
+  const extra = extraLabels(monitor);
   for (const name of Object.keys(extra).sort()) {
     if (!(IDENTITY_LABELS as readonly string[]).includes(name) && extra[name] !== '') labels[name] = extra[name];
   }
   for (const name of IDENTITY_LABELS) if (core[name] !== '') labels[name] = core[name];
+  // A segment anomaly (docs/segments.md): its subject already tells it apart; the label is for routing.
+  if (anomaly.segment !== undefined) labels.segment = anomaly.segment;
   return sortKeys(labels);
+}
+
+/**
+ * spec.alerting.labels over the routing labels the last run read from the model's workload
+ * (status.workload.labels: team, owner; docs/rollouts.md). A spec label set to "" still counts as
+ * set: it keeps the inherited value off the alert.
+ */
+function extraLabels(monitor: ModelMonitor): Record<string, string> {
+  return { ...(monitor.status?.workload?.labels ?? {}), ...(monitor.spec.alerting?.labels ?? {}) };
 }
 
 function alertAnnotations(monitor: ModelMonitor, anomaly: AnomalyStatus, reportUrl: string | undefined): Record<string, string> {
@@ -123,14 +135,33 @@ function alertAnnotations(monitor: ModelMonitor, anomaly: AnomalyStatus, reportU
       `${percent(anomaly.observed)} of the features are anomalous in the same window, above the ${percent(anomaly.upper)} ` +
         `that maxConcurrentFraction tolerates. ${membersLine(anomaly)}Most severe member: ${since}`,
     ]
+    : segmentPhrase(anomaly) !== ''
+    ? [
+      `${who}: ${segmentHeadline(anomaly)}: ${fmt(anomaly.observed)}, expected ${fmt(anomaly.expected)}`,
+      `${anomaly.statistic} of ${anomaly.category} ${anomaly.subject} observed ${fmt(anomaly.observed)}, ` +
+        `expected ${fmt(anomaly.expected)} within [${fmt(anomaly.lower)}, ${fmt(anomaly.upper)}]; ${since}`,
+    ]
     : [
       `${who}: ${anomaly.category} ${anomaly.subject}: ${anomaly.statistic} is ${fmt(anomaly.observed)}, expected ${fmt(anomaly.expected)}`,
       `${anomaly.statistic} of ${anomaly.category} ${anomaly.subject} observed ${fmt(anomaly.observed)}, ` +
         `expected ${fmt(anomaly.expected)} within [${fmt(anomaly.lower)}, ${fmt(anomaly.upper)}]; ${since}`,
     ];
   const annotations: Record<string, string> = { ...(monitor.spec.alerting?.annotations ?? {}), summary, description };
+  if (anomaly.rollout !== undefined) annotations.rollout = anomaly.rollout.message;
   if (reportUrl !== undefined && reportUrl !== '') annotations.report_url = reportUrl;
+  Object.assign(annotations, feedbackAnnotations(monitor, anomaly));
   return sortKeys(annotations);
+}
+
+/**
+ * The anomaly's id and the two commands that give feedback on it (docs/feedback.md), ready to
+ * copy from Alertmanager; none for an anomaly without an id (a status from before ids).
+ */
+export function feedbackAnnotations(monitor: ModelMonitor, anomaly: AnomalyStatus): Record<string, string> {
+  if (anomaly.id === undefined || anomaly.id === '') return {};
+  const command = (verdict: string): string =>
+    `kubectl -n ${monitor.metadata.namespace ?? 'default'} annotate --overwrite modelmonitor ${monitor.metadata.name} feedback.alertiger.io/${anomaly.id}=${verdict}`;
+  return { anomaly_id: anomaly.id, feedback_incident: command('incident'), feedback_false_alarm: command('false-alarm') };
 }
 
 /** ": a, b, c and 4 more": the distinct features of a model-level anomaly, most severe first. */

@@ -9,7 +9,7 @@
 import { defaultSchedule } from './cron.js';
 import { SENSITIVITY_THRESHOLDS, thresholdFor } from './sensitivity.js';
 import type {
-  Alerting, FileFormat, Granularity, InfluxSource, Mode, ModelMonitorSpec, ModelRef, SensitivityWord,
+  Alerting, FileFormat, Granularity, InfluxSource, Mode, ModelMonitorSpec, ModelRef, SegmentColumn, SensitivityWord,
 } from './types.js';
 
 export const DEFAULTS = {
@@ -21,6 +21,8 @@ export const DEFAULTS = {
   scoreThreshold: 0.5,
   /** Label horizon in windows, per granularity: a week of days, two days of hours. */
   labelDelay: { '1d': 7, '1h': 48 } as Record<Granularity, number>,
+  /** Values tracked per segment column (spec.schema.segments[].topK). */
+  segmentTopK: 5,
   detection: {
     sensitivity: 'medium' as SensitivityWord,
     minSeverity: 1.0,
@@ -29,7 +31,12 @@ export const DEFAULTS = {
     minTrafficRatio: 0.05,
     combine: 'And' as const,
   },
+  /** spec.scale.shards: one Pod per run unless the monitor asks for more (docs/sharding.md). */
+  shards: 1,
 } as const;
+
+/** The most shards a run may use (the CRD's maximum). */
+export const MAX_SHARDS = 64;
 
 /** The spellings of `combine` the resource and the CLI accept (the CLI ignores case altogether). */
 export const COMBINE_SPELLINGS = ['And', 'Or', 'and', 'or'];
@@ -50,6 +57,8 @@ export interface DefaultedDetection {
   maxConcurrentFraction: number;
   minTrafficRatio: number;
   combine: 'And' | 'Or';
+  /** spec.detection.model: a retrained detector's ConfigMap; absent = the pretrained model. */
+  model?: { configMapRef: { name: string } };
 }
 
 export interface DefaultedSchema {
@@ -61,6 +70,7 @@ export interface DefaultedSchema {
   threshold: number;
   task?: 'classification' | 'regression';
   labelDelay: number;
+  segments: Array<{ column: string; topK: number }>;
 }
 
 export interface DefaultedSpec {
@@ -73,6 +83,12 @@ export interface DefaultedSpec {
   alerting: { labels: Record<string, string>; annotations: Record<string, string>; alertmanagerURL?: string };
   mode: Mode;
   suspend: boolean;
+  scale: { shards: number };
+}
+
+/** spec.schema.segments with every topK filled (docs/segments.md). */
+function defaultSegments(schema: { segments?: readonly SegmentColumn[] } | undefined): Array<{ column: string; topK: number }> {
+  return (schema?.segments ?? []).map((g) => ({ column: g.column, topK: g.topK ?? DEFAULTS.segmentTopK }));
 }
 
 /**
@@ -104,6 +120,7 @@ export function withDefaults(spec: ModelMonitorSpec): DefaultedSpec {
       exclude: spec.schema?.exclude ?? [],
       threshold: spec.schema?.threshold ?? DEFAULTS.scoreThreshold,
       labelDelay: spec.schema?.labelDelay ?? DEFAULTS.labelDelay[granularity],
+      segments: defaultSegments(spec.schema),
     },
     granularity,
     schedule: spec.schedule ?? defaultSchedule(granularity),
@@ -118,11 +135,22 @@ export function withDefaults(spec: ModelMonitorSpec): DefaultedSpec {
       maxConcurrentFraction: d.maxConcurrentFraction ?? DEFAULTS.detection.maxConcurrentFraction,
       minTrafficRatio: d.minTrafficRatio ?? DEFAULTS.detection.minTrafficRatio,
       combine: combineOf(d.combine) ?? DEFAULTS.detection.combine,
+      ...detectorModel(d),
     },
     alerting: defaultAlerting(spec.alerting),
     mode: spec.mode ?? DEFAULTS.mode,
     suspend: spec.suspend ?? DEFAULTS.suspend,
+    scale: defaultScale(spec),
   };
+}
+
+/** spec.detection.model, copied when set (no default: absent means the pretrained model). */
+function detectorModel(d: NonNullable<ModelMonitorSpec['detection']>): Pick<DefaultedDetection, 'model'> {
+  return d.model !== undefined ? { model: { configMapRef: { name: d.model.configMapRef.name } } } : {};
+}
+
+function defaultScale(spec: ModelMonitorSpec): DefaultedSpec['scale'] {
+  return { shards: spec.scale?.shards ?? DEFAULTS.shards };
 }
 
 function defaultAlerting(alerting: Alerting | undefined): DefaultedSpec['alerting'] {

@@ -29,7 +29,18 @@ export interface ObjectMeta {
 export interface ModelRef {
   name: string;
   version?: string;
+  /** Kept for compatibility: the same as workloadRef {kind: Deployment} (run/rollouts.ts). */
   deploymentRef?: { name: string };
+  /** The workload serving the model, in the monitor's namespace: its rollouts and routing labels (docs/rollouts.md). */
+  workloadRef?: WorkloadRef;
+}
+
+/** Kinds whose rollouts a run reads; KServe InferenceService is not supported yet (docs/rollouts.md). */
+export type WorkloadKind = 'Deployment' | 'StatefulSet';
+
+export interface WorkloadRef {
+  kind: WorkloadKind;
+  name: string;
 }
 
 export interface InfluxSource {
@@ -71,7 +82,22 @@ export interface Schema {
    * scored only on windows older than the horizon. Default 7 for 1d, 48 for 1h (api/defaults.ts).
    */
   labelDelay?: number;
+  /**
+   * Categorical columns whose top-K values get their own score and label statistics, the other
+   * values pooled in one `(other)` segment (docs/segments.md). At most MAX_SEGMENT_COLUMNS.
+   */
+  segments?: SegmentColumn[];
 }
+
+/** One segment column: its top-K values (1..MAX_SEGMENT_TOP_K, 5 by default) are tracked. */
+export interface SegmentColumn {
+  column: string;
+  topK?: number;
+}
+
+/** Bounds of spec.schema.segments: a monitor stores at most 3 x (20 + 1) segment subjects. */
+export const MAX_SEGMENT_COLUMNS = 3;
+export const MAX_SEGMENT_TOP_K = 20;
 
 export interface Detection {
   /**
@@ -85,6 +111,13 @@ export interface Detection {
   minTrafficRatio?: number;
   /** How severity and duration combine; AND by default (docs/design.md §6). Either case, as the CLI's `--combine`. */
   combine?: 'And' | 'Or' | 'and' | 'or';
+  /** A retrained detector in a ConfigMap of the monitor's namespace (docs/feedback.md); the pretrained one when absent. */
+  model?: DetectorModelRef;
+}
+
+/** Where a monitor's detector model comes from: `alertiger train --feedback --configmap`. */
+export interface DetectorModelRef {
+  configMapRef: { name: string };
 }
 
 export interface Alerting {
@@ -103,6 +136,14 @@ export interface ModelMonitorSpec {
   alerting?: Alerting;
   mode?: Mode;
   suspend?: boolean;
+  /** How a run spreads over Pods (docs/sharding.md). */
+  scale?: Scale;
+}
+
+/** spec.scale: how many Pods (shards) one run's statistics are read by. */
+export interface Scale {
+  /** 1..64; 1 (the default) is today's single-Pod run. */
+  shards?: number;
 }
 
 export interface Condition {
@@ -125,8 +166,26 @@ export interface AnomalyStatus {
   expected: number;
   lower: number;
   upper: number;
+  /** Short stable id (run/feedback.ts anomalyId): what feedback.alertiger.io/<id> annotations name. */
+  id?: string;
   /** A model-level anomaly: the features that moved together, most severe first. */
   members?: AnomalyMember[];
+  /** The rollout of the model's workload this anomaly started shortly after (run/rollouts.ts). */
+  rollout?: AnomalyRollout;
+  /** The segment (`column=value`) of an anomaly on a segment series (docs/segments.md). */
+  segment?: string;
+  /** True when the statistic is anomalous in this segment only: no other segment is. */
+  confined?: boolean;
+  /** The segments anomalous on the same statistic, grouped into this one anomaly (docs/segments.md). */
+  segments?: string[];
+}
+
+export interface AnomalyRollout {
+  revision: number;
+  /** When the revision was rolled out. */
+  time: string;
+  /** "started 2 h after revision 14: image x -> y". */
+  message: string;
 }
 
 /** One feature statistic behind a model-level anomaly. */
@@ -163,6 +222,36 @@ export interface ModelMonitorStatus {
   accepted?: AcceptedChange[];
   /** What the first run's replay over the source's history says the monitor would have raised. */
   backtest?: BacktestStatus;
+  /** Feedback by kubectl (docs/feedback.md): verdicts counted over 30 and 90 days, annotations rejected. */
+  feedback?: FeedbackStatus;
+  /** The model's workload as the last run read it (spec.model.workloadRef): rollouts, routing labels, or why unread. */
+  workload?: WorkloadStatus;
+}
+
+/** The workload serving the model, read by the job at run time (k8s/workload.ts). */
+export interface WorkloadStatus {
+  kind: WorkloadKind;
+  name: string;
+  /** Routing labels (team, owner) of the workload, inherited by alerts unless spec.alerting.labels sets them. */
+  labels?: Record<string, string>;
+  /** The newest rollouts, newest first, at most MAX_STATUS_ROLLOUTS. */
+  rollouts?: Rollout[];
+  /** Why the workload could not be read (NotFound, Forbidden, Unreadable); absent when it was. */
+  reason?: string;
+  message?: string;
+}
+
+/** One revision of a workload: a Deployment's ReplicaSet or a StatefulSet's ControllerRevision. */
+export interface Rollout {
+  revision: number;
+  /** When the revision was created (the object's creationTimestamp). */
+  time: string;
+  images: ContainerImage[];
+}
+
+export interface ContainerImage {
+  container: string;
+  image: string;
 }
 
 /** The backtest of a monitor's first run (local/backtest.ts). */
@@ -209,7 +298,33 @@ export interface ModelMonitor {
 export const MAX_STATUS_ANOMALIES = 20;
 /** Most members listed on a model-level anomaly. */
 export const MAX_ANOMALY_MEMBERS = 20;
+/** Most rollouts of the model's workload kept on the status. */
+export const MAX_STATUS_ROLLOUTS = 5;
 /** Most accepted changes remembered on the status. */
 export const MAX_ACCEPTED = 100;
 /** The annotation by which a person accepts open anomalies as the new normal. */
 export const ACCEPT_ANNOTATION = 'alertiger.io/accept';
+
+/** status.feedback: what people said of the alerts (annotations feedback.alertiger.io/<id>; run/feedback.ts). */
+export interface FeedbackStatus {
+  /** Anomalies that started in the last 30 and 90 days. */
+  last30d: FeedbackCounts;
+  last90d: FeedbackCounts;
+  /** Feedback annotations the job could not use, and why (at most 20). */
+  rejected?: FeedbackRejection[];
+}
+
+export interface FeedbackCounts {
+  incidents: number;
+  falseAlarms: number;
+  /** Anomaly episodes with no verdict. */
+  unlabelled: number;
+  /** incidents / (incidents + falseAlarms); absent with no verdict. */
+  precision?: number;
+}
+
+export interface FeedbackRejection {
+  /** The annotation's key. */
+  annotation: string;
+  message: string;
+}

@@ -11,9 +11,9 @@
  */
 import { parseCron } from './cron.js';
 import { Checker, type FieldError } from './check.js';
-import { COMBINE_SPELLINGS, DEFAULTS } from './defaults.js';
+import { COMBINE_SPELLINGS, DEFAULTS, MAX_SHARDS } from './defaults.js';
 import { compileGlob } from './glob.js';
-import { API_VERSION, KIND } from './types.js';
+import { API_VERSION, KIND, MAX_SEGMENT_COLUMNS, MAX_SEGMENT_TOP_K } from './types.js';
 
 export type { FieldError } from './check.js';
 export { withDefaults } from './defaults.js';
@@ -48,7 +48,7 @@ export const OPERATOR_ALERT_LABELS = [
   'alertname', 'severity', 'namespace', 'monitor', 'model', 'model_version', 'category', 'subject', 'statistic',
 ] as const;
 
-const SPEC_KEYS = ['model', 'source', 'schema', 'granularity', 'schedule', 'detection', 'alerting', 'mode', 'suspend'];
+const SPEC_KEYS = ['model', 'source', 'schema', 'granularity', 'schedule', 'detection', 'alerting', 'mode', 'suspend', 'scale'];
 
 /** A path (before a URL's query) ending in the format's extension, optionally .gz, any case. */
 function extensionPattern(extensions: string): RegExp {
@@ -95,12 +95,14 @@ export function validateSpec(spec: unknown): FieldError[] {
   checkAlerting(c, s.alerting);
   c.string('spec.mode', s.mode, { enum: ['Enforce', 'Shadow'] });
   c.boolean('spec.suspend', s.suspend);
+  const scale = c.object('spec.scale', s.scale, ['shards']);
+  if (scale !== undefined) c.number('spec.scale.shards', scale.shards, { integer: true, min: 1, max: MAX_SHARDS });
   if (schema !== undefined) checkSchemaAgainstExclude(c, schema);
   return c.errors;
 }
 
 function checkModel(c: Checker, value: unknown): void {
-  const m = c.object('spec.model', value, ['name', 'version', 'deploymentRef'], true);
+  const m = c.object('spec.model', value, ['name', 'version', 'deploymentRef', 'workloadRef'], true);
   if (m === undefined) return;
   c.string('spec.model.name', m.name, {
     required: true, minLength: 1, maxLength: 128, pattern: PATTERNS.modelName,
@@ -112,6 +114,13 @@ function checkModel(c: Checker, value: unknown): void {
   });
   const ref = c.object('spec.model.deploymentRef', m.deploymentRef, ['name']);
   if (ref !== undefined) checkObjectName(c, 'spec.model.deploymentRef.name', ref.name);
+  const workload = c.object('spec.model.workloadRef', m.workloadRef, ['kind', 'name']);
+  if (workload !== undefined) {
+    // KServe's InferenceService is refused until its rollouts are read (docs/rollouts.md).
+    c.string('spec.model.workloadRef.kind', workload.kind, { required: true, enum: ['Deployment', 'StatefulSet'] });
+    checkObjectName(c, 'spec.model.workloadRef.name', workload.name);
+    if (ref !== undefined) c.fail('spec.model', 'model must set only one of workloadRef or deploymentRef (deploymentRef is the older spelling of workloadRef with kind Deployment)');
+  }
 }
 
 function checkObjectName(c: Checker, field: string, value: unknown): void {
@@ -191,7 +200,7 @@ interface SchemaFields {
 }
 
 function checkSchema(c: Checker, value: unknown): SchemaFields | undefined {
-  const s = c.object('spec.schema', value, ['score', 'label', 'timestamp', 'categorical', 'exclude', 'threshold', 'task', 'labelDelay']);
+  const s = c.object('spec.schema', value, ['score', 'label', 'timestamp', 'categorical', 'exclude', 'threshold', 'task', 'labelDelay', 'segments']);
   if (s === undefined) return undefined;
   const name = { minLength: 1, maxLength: 256 };
   const out: SchemaFields = {
@@ -208,7 +217,37 @@ function checkSchema(c: Checker, value: unknown): SchemaFields | undefined {
   if (out.score !== undefined && out.score === out.label) c.fail('spec.schema.label', 'schema.label must differ from schema.score');
   if (out.timestamp !== undefined && out.timestamp === out.score) c.fail('spec.schema.timestamp', 'schema.timestamp must differ from schema.score');
   if (out.timestamp !== undefined && out.timestamp === out.label) c.fail('spec.schema.timestamp', 'schema.timestamp must differ from schema.label');
+  checkSegments(c, s.segments, out);
   return out;
+}
+
+/**
+ * spec.schema.segments (docs/segments.md): at most MAX_SEGMENT_COLUMNS distinct columns, each
+ * with a topK in 1..MAX_SEGMENT_TOP_K, none of them the score, label or timestamp field (its
+ * default name included: a row's `score` is no segment).
+ */
+function checkSegments(c: Checker, value: unknown, schema: SchemaFields): void {
+  if (value === undefined || value === null) return;
+  const field = 'spec.schema.segments';
+  if (!Array.isArray(value)) {
+    c.fail(field, 'must be a list of {column, topK}');
+    return;
+  }
+  if (value.length > MAX_SEGMENT_COLUMNS) c.fail(field, `at most ${MAX_SEGMENT_COLUMNS} segment columns (each adds topK + 1 series per score and label statistic), not ${value.length}`);
+  const seen = new Set<string>();
+  const roles: [string, string][] = [['score', schema.score ?? 'score'], ['label', schema.label ?? 'label'], ['timestamp', schema.timestamp ?? 'ts']];
+  value.forEach((item: unknown, i) => {
+    const g = c.object(`${field}[${i}]`, item, ['column', 'topK'], true);
+    if (g === undefined) return;
+    const column = c.string(`${field}[${i}].column`, g.column, { required: true, minLength: 1, maxLength: 128 });
+    c.number(`${field}[${i}].topK`, g.topK, { min: 1, max: MAX_SEGMENT_TOP_K, integer: true });
+    if (column === undefined) return;
+    if (seen.has(column)) c.fail(`${field}[${i}].column`, `segment column "${column}" is listed twice`);
+    seen.add(column);
+    for (const [role, name] of roles) {
+      if (column === name) c.fail(`${field}[${i}].column`, `segment column "${column}" is the ${role} field; a segment is a categorical column`);
+    }
+  });
 }
 
 /** Exclude patterns must compile and leave the named fields alone; categorical fields are features. */
@@ -247,7 +286,7 @@ function checkSchedule(c: Checker, value: unknown): void {
 }
 
 function checkDetection(c: Checker, value: unknown): void {
-  const keys = ['sensitivity', 'minSeverity', 'duration', 'maxConcurrentFraction', 'minTrafficRatio', 'combine'];
+  const keys = ['sensitivity', 'minSeverity', 'duration', 'maxConcurrentFraction', 'minTrafficRatio', 'combine', 'model'];
   const d = c.object('spec.detection', value, keys);
   if (d === undefined) return;
   checkSensitivity(c, d.sensitivity);
@@ -265,6 +304,12 @@ function checkDetection(c: Checker, value: unknown): void {
   c.number('spec.detection.maxConcurrentFraction', d.maxConcurrentFraction, { min: 0, max: 1 });
   c.number('spec.detection.minTrafficRatio', d.minTrafficRatio, { min: 0, max: 1 });
   c.string('spec.detection.combine', d.combine, { enum: COMBINE_SPELLINGS });
+  // A retrained model in a ConfigMap (docs/feedback.md).
+  const model = c.object('spec.detection.model', d.model, ['configMapRef']);
+  if (model !== undefined) {
+    const ref = c.object('spec.detection.model.configMapRef', model.configMapRef, ['name'], true);
+    if (ref !== undefined) c.string('spec.detection.model.configMapRef.name', ref.name, { required: true, maxLength: 253, pattern: PATTERNS.dnsSubdomain, patternHelp: 'must be a DNS-1123 subdomain' });
+  }
 }
 
 function checkSensitivity(c: Checker, value: unknown): void {

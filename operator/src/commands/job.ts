@@ -24,10 +24,14 @@ import { openFileSource, openInfluxSource, type RowSource } from '../sources/ind
 import { InfluxStatisticsStore } from '../store/influx.js';
 import { KubeApiError } from '../k8s/errors.js';
 import { kubeMonitorClient } from '../k8s/job-status.js';
+import { kubeWorkloadReader } from '../k8s/workload.js';
 import { backtestMonitor } from '../local/backtest.js';
 import { runMonitor } from '../run/run.js';
 import { sourceStatistics } from '../run/statistics.js';
+import { mergeStepStatistics, workerShardJob } from '../shard/job.js';
+import { shardSettings } from '../shard/settings.js';
 import { buildJobStatus } from '../run/status.js';
+import { modelConfigMapError } from '../jobs/model.js';
 
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -57,8 +61,23 @@ export async function run(args: string[]): Promise<number> {
   }
 
   const spec = withDefaults(monitor.spec);
+  // One shard of an Indexed Job (spec.scale.shards > 1, docs/sharding.md): shards 1..N-1 only summarise their share.
+  const sharding = shardSettings(process.env, spec.granularity);
+  const shardInput = sharding === undefined ? undefined : {
+    monitor, spec, settings: sharding, logger, now: clockFrom(config.now),
+    influx: { url: config.influxUrl, database: config.influxDatabase, ...config.influxCredentials },
+    openInflux: (from: number, to: number) => openSource(spec, config, from, to),
+  };
+  if (shardInput !== undefined && shardInput.settings.index > 0) return workerShardJob(shardInput);
   const { loadDetector } = await import('../detector/detector.js');
-  const detector = await loadDetector(config.detectorPath, { logger });
+  const detector = await loadDetector(config.detectorPath, { logger }).catch(async (err: unknown) => {
+    // A retrained model from a ConfigMap (jobs/model.ts): the status names the ConfigMap at fault.
+    const model = spec.detection.model?.configMapRef.name;
+    if (model === undefined) throw err;
+    const error = modelConfigMapError(namespace, model, err);
+    await kube.write(monitor, buildJobStatus({ previous: monitor.status, outcome: { ok: false, error }, now: clockFrom(config.now)(), generation: monitor.metadata.generation }));
+    throw error;
+  });
   const store = new InfluxStatisticsStore(
     { namespace, monitor: name, modelVersion: spec.model.version },
     { url: config.influxUrl, database: config.influxDatabase, ...config.influxCredentials },
@@ -77,11 +96,16 @@ export async function run(args: string[]): Promise<number> {
     now: () => new Date(),
     log: logger,
   });
-  const statistics = sourceStatistics({ spec, open: (from, to) => openSource(spec, config, from, to), references: store, now: clock });
+  const direct = sourceStatistics({ spec, open: (from, to) => openSource(spec, config, from, to), references: store, now: clock });
+  // Shard 0 of a sharded run merges every shard's summaries into what `direct` would have read.
+  const merge = shardInput === undefined ? undefined : mergeStepStatistics({ ...shardInput, references: store, direct });
+  const statistics = merge?.statistics ?? direct;
   try {
     const result = await runMonitor(monitor, {
       statistics,
       store,
+      // Verdicts given by kubectl annotate are stored next to the statistics (docs/feedback.md).
+      feedback: store,
       detector,
       alerts: guarded.alerts,
       status: guarded.status,
@@ -92,8 +116,11 @@ export async function run(args: string[]): Promise<number> {
       reportUrl: config.reportUrl,
       // A first run replays the detector over the source's history: status.backtest.
       backtest: (latestEnd, computed) => backtestMonitor({ monitor, statistics, computed, detector, logger, to: latestEnd, now: clock() }),
+      // spec.model.workloadRef: its rollouts and routing labels, read in the monitor's namespace.
+      workload: kubeWorkloadReader(loadKubeConfig(config.kubeconfig), namespace),
     });
     const s = result.status;
+    if (result.error === undefined) await merge?.succeeded();
     process.stdout.write(`${namespace}/${name}: ${s.health}, ${s.anomalyCount} open anomalies, ${result.stored.length} window(s) stored, ` +
       `${result.alerts.firing.length} alert(s) sent, ${result.alerts.resolved.length} resolved, ${(result.durationMs / 1000).toFixed(1)} s` +
       (result.error !== undefined ? `; failed [${errorCode(result.error)}]: ${describeError(result.error)}` : '') + '\n');

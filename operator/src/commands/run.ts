@@ -24,10 +24,12 @@ import { backtestMonitor, formatBacktest } from '../local/backtest.js';
 import { formatAnomalies, formatCoverage, formatGetMonitors, stderrProgress } from '../local/print.js';
 import { formatEpisodes, replay } from '../local/replay.js';
 import { sourceStatistics } from '../run/statistics.js';
-import { embeddedStore } from '../store/embedded.js';
-import { DEFAULTS, withDefaults } from '../api/defaults.js';
+import { embeddedStore, type MonitorStore } from '../store/embedded.js';
+import { localShardedStatistics, shardWorker, SHARD_WORKER_FLAG } from '../shard/local.js';
+import { shardable } from '../shard/plan.js';
+import { DEFAULTS, MAX_SHARDS, withDefaults } from '../api/defaults.js';
 
-const USAGE = `Usage: alertiger run -f monitor.yaml [--data PATH] [--format jsonl|csv|parquet] [--store DIR] [--now ISO] [--report FILE] [--json]
+const USAGE = `Usage: alertiger run -f monitor.yaml [--data PATH] [--format jsonl|csv|parquet] [--store DIR] [--now ISO] [--report FILE] [--shards N] [--json]
        alertiger run -f monitor.yaml [--data PATH] --replay [--from ISO] [--to ISO] [--store DIR] [--report FILE]
 
   -f, --file     the ModelMonitor (YAML or JSON)
@@ -37,6 +39,9 @@ const USAGE = `Usage: alertiger run -f monitor.yaml [--data PATH] [--format json
   --now          the run's time (default: now, or the end of the log's newest window when the log is older)
   --report       where to write the report page (default: STORE/report-NAMESPACE-NAME.html)
   --detector     a detector directory from alertiger train (default: the pretrained one)
+  --shards N     read the log with N processes at once (1..64; files by index, one large
+                 JSONL/CSV file by byte range) and merge their summaries: the same result
+                 within the quantile sketch's error (docs/sharding.md)
   --json         print the run's status (the ModelMonitor's status as the job would write it)
                  as one JSON object instead of the tables
 
@@ -55,6 +60,8 @@ Exit status: 0 healthy (or not enough history yet), 1 anomalous, 2 the run faile
 last window replayed.`;
 
 export async function run(args: string[]): Promise<number> {
+  // A child of `--shards N`: summarise one share and exit (shard/local.ts); not for users.
+  if (args[0] === SHARD_WORKER_FLAG && args.length === 2) return shardWorker(args[1]!);
   const { values } = parseArgs({
     args,
     options: {
@@ -69,10 +76,12 @@ export async function run(args: string[]): Promise<number> {
       json: { type: 'boolean' },
       from: { type: 'string' },
       to: { type: 'string' },
+      shards: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
+  const shards = parseShards(values.shards, values.replay === true);
   if (values.help === true) {
     process.stdout.write(USAGE + '\n');
     return 0;
@@ -112,7 +121,9 @@ export async function run(args: string[]): Promise<number> {
   try {
     const backtest = (statistics: StatisticsPort) => (latestEnd: Date, computed: readonly WindowStatistics[]) =>
       backtestMonitor({ monitor, statistics, computed, detector, logger, to: latestEnd, now });
-    const { monitor: updated, result, created } = await runLocally(monitor, { storeDir, detector, now, logger, open, reportPath, backtest });
+    // --shards N: each read by N child processes, merged here (docs/sharding.md).
+    const sharded = shardedRun(monitor, shards, now);
+    const { monitor: updated, result, created } = await runLocally(monitor, { storeDir, detector, now, logger, open, reportPath, backtest, ...sharded });
     const status = updated.status!;
     if (values.json === true) {
       const name = `${updated.metadata.namespace}/${updated.metadata.name}`;
@@ -265,6 +276,22 @@ async function readMonitor(path: string, data: string | undefined, format: strin
   }
   monitor.metadata.namespace ??= 'default';
   return monitor;
+}
+
+/** runLocally's statistics for --shards N (N > 1); nothing for one process. */
+function shardedRun(monitor: ModelMonitor, shards: number, now: Date): { statistics?: (store: MonitorStore) => StatisticsPort } {
+  const spec = withDefaults(monitor.spec);
+  if (shards <= 1 || !shardable(spec)) return {};
+  return { statistics: (store) => localShardedStatistics({ spec, shards, references: store, now: () => now }) };
+}
+
+/** --shards: 1 (one process) unless given. */
+function parseShards(text: string | undefined, replay: boolean): number {
+  if (text === undefined) return 1;
+  if (replay) throw new AlertigerError('InvalidArguments', '--shards is for one run, not --replay');
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SHARDS) throw new AlertigerError('InvalidArguments', `--shards: "${text}" is not a whole number from 1 to ${MAX_SHARDS}`);
+  return n;
 }
 
 function parseTime(text: string, flag: string): Date {

@@ -7,6 +7,10 @@
  *
  * `--synthetic N` trains on N generated daily series (and N/4 hourly ones) instead: this is how
  * the shipped pretrained model is made (`npm run train:pretrained`, see models/README.md).
+ *
+ * `--feedback --influx URL --database DB` fine-tunes stage 2 of the current model (`--model`) on
+ * the verdicts people gave on the cluster's alerts, and writes it only when the held-out check
+ * accepts it (train-feedback.ts; docs/feedback.md).
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -27,6 +31,7 @@ import { generateSeries } from '../detector/synthetic/index.js';
 import { trainGranularity, type TrainProgress } from '../detector/train.js';
 
 const USAGE = `Usage: alertiger train --data DIR|FILE... --output DIR [options]
+       alertiger train --feedback --influx URL --database DB --output DIR [options]
 
 Trains the two-stage detector on your series. CSV files: timestamp,value[,label]
 (label 1 = anomalous, 0 = normal, empty = unlabelled).
@@ -40,7 +45,23 @@ Options:
   --batch-size N     rows per training step (default 1024)
   --synthetic N      train on N generated daily + N/4 hourly series instead of --data
 
-Exit status: 0 trained, 2 bad input (a missing file, bad arguments, not enough data) or a failure.`;
+Training on feedback (docs/feedback.md):
+  --feedback         fine-tune stage 2 on the verdicts stored in InfluxDB (alertiger_feedback)
+  --influx URL       the InfluxDB the jobs write to (ALERTIGER_INFLUX_USERNAME, _PASSWORD or _TOKEN)
+  --database DB      its database (the operator's ALERTIGER_INFLUX_DATABASE, default alertiger)
+  --namespace NS     only the monitors of this namespace
+  --monitor NAME     only this monitor (with --namespace)
+  --model-version V  the monitors' spec.model.version, when they set one
+  --model DIR        the current model to start from (default: the pretrained one)
+  --threshold T      the threshold monitors run it with (default 0.2, sensitivity medium)
+  --epochs N         fine-tuning epochs (default 30)
+  --recall-tolerance F  the held-out check holds the new model to the current recall less this
+                     share of the caught incidents (default 0.02; 0 = exactly the current recall)
+  --configmap NS/NAME  also publish the accepted model as this (new, immutable) ConfigMap
+  --kubeconfig FILE  for --configmap (default: KUBECONFIG, else in-cluster)
+
+Exit status: 0 trained, 1 the new model was refused by the held-out check (nothing written),
+2 bad input (a missing file, bad arguments, not enough data) or a failure.`;
 
 interface Dataset {
   byGranularity: Map<Granularity, RegularSeries[]>;
@@ -136,6 +157,17 @@ export async function run(args: string[]): Promise<number> {
       granularity: { type: 'string' },
       'batch-size': { type: 'string' },
       synthetic: { type: 'string' },
+      feedback: { type: 'boolean' },
+      influx: { type: 'string' },
+      database: { type: 'string' },
+      namespace: { type: 'string' },
+      monitor: { type: 'string' },
+      'model-version': { type: 'string' },
+      model: { type: 'string' },
+      threshold: { type: 'string' },
+      'recall-tolerance': { type: 'string' },
+      configmap: { type: 'string' },
+      kubeconfig: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -147,9 +179,10 @@ export async function run(args: string[]): Promise<number> {
   if (values.granularity !== undefined && !isGranularity(values.granularity)) {
     throw new AlertigerError('InvalidArguments', `--granularity must be 1d or 1h, got "${values.granularity}"`);
   }
-  const epochs = positiveInt(values.epochs, 'epochs', 50);
   const seed = Number(values.seed ?? '1');
   if (!Number.isInteger(seed)) throw new AlertigerError('InvalidArguments', `--seed must be an integer`);
+  if (values.feedback === true) return feedbackMode(values, values.output, seed);
+  const epochs = positiveInt(values.epochs, 'epochs', 50);
   const batchSize = positiveInt(values['batch-size'], 'batch-size', 1024);
   const logger = createLogger();
   const backend = await initBackend({ logger });
@@ -188,4 +221,52 @@ export async function run(args: string[]): Promise<number> {
     for (const m of pretrained ?? []) if (!models.some((x) => x.stage2 === m.stage2)) disposeModel(m);
   }
   return 0;
+}
+
+/** `--feedback`: arguments checked here, the work in train-feedback.ts. */
+async function feedbackMode(values: Record<string, string | boolean | string[] | undefined>, output: string, seed: number): Promise<number> {
+  const text = (name: string): string | undefined => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const influx = text('influx');
+  const database = text('database');
+  if (influx === undefined || database === undefined) throw new AlertigerError('InvalidArguments', '--feedback needs --influx URL and --database DB');
+  try {
+    new URL(influx);
+  } catch (err) {
+    throw new AlertigerError('InvalidArguments', `--influx must be a URL, got "${influx}"`, { cause: err });
+  }
+  if (text('monitor') !== undefined && text('namespace') === undefined) throw new AlertigerError('InvalidArguments', '--monitor NAME needs --namespace NS');
+  const threshold = Number(text('threshold') ?? '0.2');
+  if (!(threshold > 0 && threshold < 1)) throw new AlertigerError('InvalidArguments', `--threshold must be in (0, 1), got "${text('threshold')}"`);
+  const recallTolerance = Number(text('recall-tolerance') ?? '0.02');
+  if (!(recallTolerance >= 0 && recallTolerance < 1)) throw new AlertigerError('InvalidArguments', `--recall-tolerance must be in [0, 1), got "${text('recall-tolerance')}"`);
+  let configMap: { namespace: string; name: string } | undefined;
+  const ref = text('configmap');
+  if (ref !== undefined) {
+    const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/.exec(ref);
+    if (m === null) throw new AlertigerError('InvalidArguments', `--configmap must be NAMESPACE/NAME of a ConfigMap, got "${ref}"`);
+    configMap = { namespace: m[1], name: m[3] };
+  }
+  const logger = createLogger();
+  await initBackend({ logger });
+  const { trainOnFeedback } = await import('./train-feedback.js');
+  const env = process.env;
+  return trainOnFeedback({
+    connection: {
+      url: influx,
+      database,
+      ...(env.ALERTIGER_INFLUX_TOKEN ? { token: env.ALERTIGER_INFLUX_TOKEN } : {}),
+      ...(env.ALERTIGER_INFLUX_USERNAME ? { username: env.ALERTIGER_INFLUX_USERNAME, password: env.ALERTIGER_INFLUX_PASSWORD } : {}),
+    },
+    scope: { namespace: text('namespace'), monitor: text('monitor'), modelVersion: text('model-version') },
+    modelDir: text('model') ?? pretrainedModelPath(),
+    output,
+    epochs: positiveInt(text('epochs'), 'epochs', 30),
+    seed,
+    threshold,
+    recallTolerance,
+    configMap,
+    kubeconfig: text('kubeconfig') ?? env.KUBECONFIG,
+    logger,
+    print: (line) => process.stdout.write(line + '\n'),
+  });
 }

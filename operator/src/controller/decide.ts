@@ -128,6 +128,8 @@ function synced({ observed, ctx, monitor, generation, runEvents }: Pass): Plan {
       suspend: spec.suspend,
       granularity: spec.granularity,
       ...(spec.source.influx?.credentialsSecretRef ? { sourceCredentialsSecret: spec.source.influx.credentialsSecretRef.name } : {}),
+      ...(spec.scale.shards > 1 ? { shards: spec.scale.shards } : {}),
+      ...(spec.detection.model !== undefined ? { modelConfigMap: spec.detection.model.configMapRef.name } : {}),
     },
     job: ctx.job,
   });

@@ -10,6 +10,8 @@ import { withHash } from './hash.js';
 import { childLabels, childName, JOB_IDENTITY, MONITOR_ANNOTATION } from './names.js';
 import type { ChildrenInput } from './input.js';
 import { ownerReference } from './owner.js';
+import { indexedJobFields, shardEnv } from './shards.js';
+import { modelEnv, modelVolume, modelVolumeMount } from './model.js';
 
 /** The uid/gid the job runs as: the image's non-root user (the Dockerfile's `USER 10001:10001`). */
 export const JOB_USER = 10001;
@@ -44,7 +46,7 @@ export function buildCronJob(input: ChildrenInput): KubeObject {
       capabilities: { drop: ['ALL'] },
     },
     // The detector's backend and the sources may write scratch files; the root fs is read-only.
-    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+    volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(spec.modelConfigMap !== undefined ? [modelVolumeMount()] : [])],
   };
   if (job.imagePullPolicy !== undefined) container.imagePullPolicy = job.imagePullPolicy;
   // Typed as client-node's V1CronJob so the compiler checks every field name.
@@ -71,6 +73,8 @@ export function buildCronJob(input: ChildrenInput): KubeObject {
         metadata: { labels },
         spec: {
           backoffLimit: 2,
+          // spec.scale.shards > 1: one Pod per shard (jobs/shards.ts); 1 keeps the single-Pod Job.
+          ...(sharded(spec.shards) ? indexedJobFields(spec.shards) : {}),
           activeDeadlineSeconds: deadlines.activeDeadlineSeconds,
           template: {
             metadata: { labels },
@@ -86,7 +90,7 @@ export function buildCronJob(input: ChildrenInput): KubeObject {
                 seccompProfile: { type: 'RuntimeDefault' },
               },
               containers: [container],
-              volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '512Mi' } }],
+              volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '512Mi' } }, ...(spec.modelConfigMap !== undefined ? [modelVolume(spec.modelConfigMap)] : [])],
             },
           },
         },
@@ -118,6 +122,7 @@ function jobEnv(input: ChildrenInput): V1EnvVar[] {
       fromSecret(JOB_ENV.influxToken, secret, 'token'),
     );
   }
+  if (sharded(spec.shards)) env.push(...shardEnv(spec.shards));
   if (spec.sourceCredentialsSecret !== undefined) {
     const secret = spec.sourceCredentialsSecret;
     env.push(
@@ -126,5 +131,10 @@ function jobEnv(input: ChildrenInput): V1EnvVar[] {
       fromSecret(JOB_ENV.sourceInfluxToken, secret, 'token'),
     );
   }
+  if (spec.modelConfigMap !== undefined) env.push(modelEnv());
   return env;
+}
+
+function sharded(shards: number | undefined): shards is number {
+  return shards !== undefined && shards > 1;
 }

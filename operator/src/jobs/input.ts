@@ -19,6 +19,10 @@ export interface JobSpecInput {
   granularity: Granularity;
   /** spec.source.influx.credentialsSecretRef.name: the source InfluxDB's credentials, if any. */
   sourceCredentialsSecret?: string;
+  /** spec.scale.shards; absent or 1: a single-Pod Job, as before sharding existed. */
+  shards?: number;
+  /** spec.detection.model.configMapRef.name: a retrained detector the job mounts and loads (jobs/model.ts). */
+  modelConfigMap?: string;
 }
 
 /** Operator-wide settings of every job. */

@@ -1,6 +1,8 @@
 /**
  * The jobs' identity, one per namespace: a ServiceAccount `alertiger-job`, a Role that lets it get
- * the namespace's ModelMonitors and write their status, nothing more, and the RoleBinding between
+ * the namespace's ModelMonitors and write their status, and read the workloads monitors name
+ * (get Deployments and StatefulSets, list ReplicaSets and ControllerRevisions: their rollouts),
+ * nothing more, and the RoleBinding between
  * them. One per namespace rather than one per monitor because the namespace is the boundary
  * anyway: any Pod in a namespace may run as any ServiceAccount of that namespace, so whoever can
  * create Pods there already holds every per-monitor identity (docs/security.md). The objects have
@@ -31,6 +33,9 @@ export function buildJobIdentity(namespace: string): KubeObject[] {
     rules: [
       { apiGroups: [GROUP], resources: [PLURAL], verbs: ['get'] },
       { apiGroups: [GROUP], resources: [`${PLURAL}/status`], verbs: ['patch', 'update'] },
+      // spec.model.workloadRef: the workload and its revisions, read-only (k8s/workload.ts, docs/rollouts.md).
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get'] },
+      { apiGroups: ['apps'], resources: ['replicasets', 'controllerrevisions'], verbs: ['list'] },
     ],
   };
   const binding: V1RoleBinding = {

@@ -59,6 +59,7 @@ export async function runLocally(monitor: ModelMonitor, options: LocalRunOptions
   const result = await runMonitor(current, {
     statistics,
     store,
+    feedback: store,
     detector: options.detector,
     status: { write: async (_m, s) => store.saveStatus({ ...status, ...s }) },
     clock,

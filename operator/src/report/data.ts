@@ -41,8 +41,9 @@ export async function buildReportData(monitor: ModelMonitor, status: ModelMonito
     const points = detectionsByKey.get(key) ?? [];
     const modelLevel = a.category === 'model';
     const latest = points[points.length - 1];
-    const { members, ...rest } = a;
+    const { members, rollout, ...rest } = a;
     const anomaly: ReportAnomaly = { ...rest, series: reportSeries(historyByKey.get(key), points) };
+    if (rollout !== undefined) anomaly.rollout = rollout.message;
     if (modelLevel) {
       anomaly.modelLevel = true;
       // The status ranks the features that moved; older statuses only have the stored subjects.

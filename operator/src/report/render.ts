@@ -3,6 +3,7 @@
  * file by `alertiger demo` and `alertiger run` and served by the operator. Pure: the same data
  * gives the same bytes, which the golden test pins. Every string from the data is escaped.
  */
+import { segmentHeadline, segmentPhrase } from '../api/segments.js';
 import { createHash } from 'node:crypto';
 import { ALERTNAME_INPUT_SHIFT, CRITICAL_SEVERITY, severityLevel } from '../alerting/payload.js';
 import { SCRIPT, STYLE } from './assets.js';
@@ -27,7 +28,8 @@ export function renderReport(data: ReportData): string {
     const id = `chart-${i + 1}`;
     const chart = renderChart(a.series, { id, title: `${a.subject} ${a.statistic}`, threshold: data.threshold });
     charts[id] = chart.hover;
-    return anomalySection(a, i + 1, chart.svg);
+    // The feedback command closes the anomaly's section (it needs the monitor's namespace and name).
+    return anomalySection(a, i + 1, chart.svg).replace(/\n<\/section>$/, `${feedbackLine(a, monitor)}\n</section>`);
   });
   const health = healthClass(monitor.health);
   return [
@@ -95,13 +97,22 @@ function anomalySection(a: ReportAnomaly, rank: number, svg: string): string {
     `<div><span>Anomaly score</span><b>${esc(formatNumber(a.score))}</b></div>`,
     `<div><span>Since</span><b>${timeTag(a.start)}</b></div>`,
     '</div>',
+    segmentPhrase(a) !== '' ? `<p class="segment">${esc(segmentHeadline(a))}</p>` : '',
     a.members && a.members.length > 0
       ? `<p class="members">Moved together (${a.members.length}): ${a.members.map((m) => `<code>${esc(m)}</code>`).join(', ')}</p>` : '',
+    a.rollout !== undefined ? `<p class="rollout">Rollout: ${esc(a.rollout)}</p>` : '',
     svg,
     '<div class="legend"><span><i class="l-obs"></i>observed</span><span><i class="l-base"></i>expected (baseline)</span>',
     '<span><i class="l-band"></i>expected band</span><span><i class="l-flag"></i>flagged</span></div>',
     '</section>',
   ].filter((part) => part !== '').join('\n');
+}
+
+/** The anomaly's id and the command that marks it (docs/feedback.md); nothing without an id. */
+function feedbackLine(a: ReportAnomaly, monitor: ReportData['monitor']): string {
+  if (a.id === undefined || a.id === '') return '';
+  const command = `kubectl -n ${monitor.namespace} annotate --overwrite modelmonitor ${monitor.name} feedback.alertiger.io/${a.id}=incident`;
+  return `\n<p class="feedback">Id <code>${esc(a.id)}</code>. Was it an incident? <code>${esc(command)}</code> (or <code>=false-alarm</code>, optionally <code>:note</code>)</p>`;
 }
 
 function summary(anomalies: ReportAnomaly[]): string {

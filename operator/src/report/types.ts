@@ -31,10 +31,18 @@ export interface ReportAnomaly {
   expected: number;
   lower: number;
   upper: number;
+  /** The anomaly's id (run/feedback.ts): the page shows the feedback command for it. */
+  id?: string;
   /** A model-level (concurrency, ModelInputShift) anomaly: shown before the per-statistic ones. */
   modelLevel?: boolean;
   /** For a model-level anomaly: the subjects that moved together. */
   members?: string[];
+  /** A segment anomaly's segment, whether it is confined to it, the segments grouped (docs/segments.md). */
+  segment?: string;
+  confined?: boolean;
+  segments?: string[];
+  /** The workload rollout it started shortly after (run/rollouts.ts): "started 2 h after revision 14: image x -> y". */
+  rollout?: string;
   series: ReportSeries;
 }
 

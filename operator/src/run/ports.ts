@@ -8,6 +8,8 @@ import type { Logger } from '../log.js';
 import type { PostableAlert } from '../alerting/payload.js';
 import type { ScoringDetector } from './detect.js';
 import type { ScoredPoint } from './episodes.js';
+import type { FeedbackStore } from './feedback.js';
+import type { WorkloadPort } from './rollouts.js';
 import type { JobStatus } from './status.js';
 import type { Window } from './windows.js';
 import type { DataQualityReport } from '../stats/quality.js';
@@ -113,4 +115,8 @@ export interface RunDeps {
    * read, so only older ones are read again. Absent: no backtest (replays, tests).
    */
   backtest?: (latestEnd: Date, computed: readonly WindowStatistics[]) => Promise<BacktestStatus>;
+  /** Where feedback verdicts are stored and flagged episodes read (run/feedback.ts). Absent: no status.feedback. */
+  feedback?: FeedbackStore;
+  /** Reads the workload spec.model names (its rollouts and labels: run/rollouts.ts). Absent: not read (local runs). */
+  workload?: WorkloadPort;
 }

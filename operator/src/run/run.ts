@@ -18,11 +18,14 @@ import { alertsForAnomalies, alertsForStatus, alertTarget, anomalyKey, monitorRe
 import { SPECS } from '../detector/spec.js';
 import { AlertigerError, describeError, errorCode } from '../errors.js';
 import { withRetry } from '../retry.js';
-import { detect, type DetectResult } from './detect.js';
+import type { DetectResult } from './detect.js';
+import { detectBySegment, groupSegmentAnomalies } from './segments.js';
 import { acceptedChanges, acceptedMap, carriedOver, maskHistory, openBefore, verdictsOf, withEpisodeStart } from './lifecycle.js';
 import { seriesKey } from './noise.js';
 import { matureHistory, relabelWindows, scoringRanges } from './labels.js';
 import { dataQualityCondition } from './quality.js';
+import { acceptWithFalseAlarms, falseAlarmKeys, runFeedback, withAnomalyIds } from './feedback.js';
+import { observeWorkload, withRollouts, withWorkload } from './rollouts.js';
 import type { DetectionPoint, RunDeps, StatisticsPort, WindowStatistics } from './ports.js';
 import { CONDITION_LAST_RUN, setCondition } from '../api/conditions.js';
 import { buildJobStatus, rankAnomalies, type JobStatus, type RunOutcome } from './status.js';
@@ -75,10 +78,15 @@ export async function runMonitor(monitor: ModelMonitor, deps: RunDeps): Promise<
     stored = read.stored;
     const found = await detectAnomalies(ctx, stored.length);
     detection = found.detection;
+    // The model's workload: rollouts linked to the anomalies they precede, routing labels (docs/rollouts.md).
+    const workload = await observeWorkload(ctx.spec.model, deps.workload, log);
     outcome = {
       ok: true,
-      anomalies: found.anomalies,
+      anomalies: workload === undefined ? found.anomalies : withRollouts(found.anomalies, workload.rollouts, ctx.spec.granularity),
+      ...(workload !== undefined ? { workload: workload.status } : {}),
       accepted: found.accepted,
+      // Verdicts given by kubectl annotate: stored, counted into status.feedback (run/feedback.ts).
+      ...await runFeedback({ monitor, store: deps.feedback, open: found.anomalies, now: ctx.started, stepMs: ctx.step, maxGap: ctx.spec.detection.duration.window - ctx.spec.detection.duration.min, log }),
       scoredSeries: detection.scoredSeries,
       totalSeries: found.totalSeries,
       windowsComputed: stored.length,
@@ -108,21 +116,26 @@ export async function runMonitor(monitor: ModelMonitor, deps: RunDeps): Promise<
   return { status, plan, stored, detections: detection?.points ?? [], alerts: sent.alerts, durationMs, error };
 }
 
+/** The windows a run at `now` computes (also what each shard of a sharded run reads: shard/plan.ts). */
+export function runPlan(spec: DefaultedSpec, lastWindowEnd: string | undefined, now: Date): WindowPlan {
+  // The first run backfills the detector's history and the scored points, plus the label horizon:
+  // label statistics are scored labelDelay windows back, so they need that much more history.
+  const backfill = SPECS[spec.granularity].window + spec.detection.duration.window + spec.schema.labelDelay;
+  return planWindows({
+    granularity: spec.granularity,
+    now,
+    lastWindowEnd,
+    backfillWindows: backfill,
+    maxCatchUpWindows: 2 * backfill,
+  });
+}
+
 function runContext(monitor: ModelMonitor, deps: RunDeps): RunContext {
   const started = deps.clock();
   const log = deps.logger.child({ monitor: `${monitor.metadata.namespace ?? 'default'}/${monitor.metadata.name}` });
   const spec = withDefaults(monitor.spec);
   const history = SPECS[spec.granularity].window;
-  // The first run backfills the detector's history and the scored points, plus the label horizon:
-  // label statistics are scored labelDelay windows back, so they need that much more history.
-  const backfill = history + spec.detection.duration.window + spec.schema.labelDelay;
-  const plan = planWindows({
-    granularity: spec.granularity,
-    now: started,
-    lastWindowEnd: monitor.status?.lastWindowEnd,
-    backfillWindows: backfill,
-    maxCatchUpWindows: 2 * backfill,
-  });
+  const plan = runPlan(spec, monitor.status?.lastWindowEnd, started);
   const retry = <T>(what: string, fn: () => Promise<T>): Promise<T> => withRetry(fn, {
     retries: deps.retries ?? 4,
     initialDelayMs: deps.retryDelayMs ?? 1000,
@@ -190,7 +203,8 @@ async function detectAnomalies(ctx: RunContext, storedWindows: number): Promise<
   // Earlier verdicts: points judged anomalous enter later windows as their expected value.
   const verdicts = verdictsOf(await retry('read detections', () => deps.store.readDetections(from, plan.latestEnd)));
   const accepted = acceptedChanges({
-    annotation: monitor.metadata.annotations?.[ACCEPT_ANNOTATION],
+    // A false-alarm verdict on an open anomaly accepts it as the new normal (docs/feedback.md).
+    annotation: acceptWithFalseAlarms(monitor.metadata.annotations?.[ACCEPT_ANNOTATION], falseAlarmKeys(monitor, monitor.status?.anomalies ?? [])),
     open: monitor.status?.anomalies ?? [],
     previous: monitor.status?.accepted ?? [],
     now: ctx.started,
@@ -199,7 +213,8 @@ async function detectAnomalies(ctx: RunContext, storedWindows: number): Promise<
   const acceptedSince = acceptedMap(accepted);
   const masked = maskHistory(raw, verdicts, { scoreFrom: (c) => ranges[c].scoreFrom, accepted: acceptedSince });
   if (masked.masked > 0) ctx.log.info('Masked anomalous history', { points: masked.masked });
-  const detection = detect(deps.detector, masked.series, {
+  // Segment series (spec.schema.segments) are scored per segment; without any, this is detect().
+  const detection = detectBySegment(deps.detector, masked.series, {
     openBefore: (key, time) => openBefore(verdicts, key, time, acceptedSince.get(key)),
     ranges,
     granularity: spec.granularity,
@@ -219,7 +234,9 @@ async function detectAnomalies(ctx: RunContext, storedWindows: number): Promise<
   // A series with no point in its newest window (quiet hours) keeps its open anomaly for a day.
   const scoredNow = new Set(detection.points.filter((p) => p.category !== 'model' && p.time === ranges[p.category].latestStart).map((p) => seriesKey(p)));
   const carried = carriedOver({ previous: monitor.status?.anomalies ?? [], open: found, scoredNow, verdicts, now: latestStart, maxAgeMs: CARRY_MS });
-  const anomalies = keepStarts([...found, ...carried], monitor.status?.anomalies ?? []);
+  // One anomaly per statistic across segments: "in segment origin=BOS only", or grouped (run/segments.ts).
+  const grouped = groupSegmentAnomalies([...found, ...carried], { points: detection.points, latestStart: (c) => (c === 'model' ? latestStart : ranges[c].latestStart) });
+  const anomalies = withAnomalyIds(monitor, keepStarts(grouped, monitor.status?.anomalies ?? []));
   return { detection, anomalies, accepted, totalSeries: masked.series.length };
 }
 
@@ -238,7 +255,8 @@ async function sendAlerts(ctx: RunContext, outcome: RunOutcome, status: JobStatu
   if (!outcome.ok || deps.alerts === undefined || target === undefined) return { alerts, status };
   const alertNow = deps.alertClock?.() ?? now;
   const options = { now: alertNow, endsAfterMs: runAlertLifetime(ctx.spec.granularity), reportUrl: monitorReportUrl(deps.reportUrl, monitor) };
-  alerts.firing = alertsForAnomalies(monitor, rankAnomalies(outcome.anomalies), options);
+  // Firing alerts carry the routing labels this run read from the workload; resolves, the old ones.
+  alerts.firing = alertsForAnomalies(withWorkload(monitor, status.workload), rankAnomalies(outcome.anomalies), options);
   alerts.resolved = resolvedAlerts(alertsForStatus(monitor, options), alerts.firing, alertNow);
   const batch = [...alerts.firing, ...alerts.resolved];
   if (batch.length === 0) return { alerts, status };

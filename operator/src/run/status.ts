@@ -4,9 +4,12 @@
  * one run. Pure, so the rules (what counts as Unknown, what a failure keeps) are tested alone.
  * The operator owns Ready, observedGeneration and cronJobName; server-side apply merges the two.
  */
+import { segmentHeadline, segmentPhrase } from '../api/segments.js';
 import {
   MAX_STATUS_ANOMALIES, type AcceptedChange, type AnomalyStatus, type BacktestStatus, type Condition, type Health, type ModelMonitorStatus,
+  type WorkloadStatus,
 } from '../api/types.js';
+import type { FeedbackStatus } from '../api/types.js';
 import { describeError, errorCode } from '../errors.js';
 import { fmt } from '../alerting/payload.js';
 import { CONDITION_DATA_QUALITY, CONDITION_HEALTHY, CONDITION_LAST_RUN, setCondition } from '../api/conditions.js';
@@ -14,7 +17,8 @@ import { CONDITION_DATA_QUALITY, CONDITION_HEALTHY, CONDITION_LAST_RUN, setCondi
 /** The status fields the job writes, and nothing else (its server-side apply field set). */
 export type JobStatus = Required<Pick<ModelMonitorStatus,
   'health' | 'anomalyCount' | 'anomalies' | 'lastRunTime' | 'conditions'>> &
-  Pick<ModelMonitorStatus, 'lastSuccessfulRunTime' | 'lastWindowEnd' | 'scoredSeries' | 'totalSeries' | 'accepted' | 'backtest'>;
+  Pick<ModelMonitorStatus, 'lastSuccessfulRunTime' | 'lastWindowEnd' | 'scoredSeries' | 'totalSeries' | 'accepted' | 'backtest' | 'workload'> &
+  Pick<ModelMonitorStatus, 'feedback'>;
 
 /** Under this share of its series scored, a monitor without anomalies is not called Healthy. */
 const MIN_SCORED_SHARE = 0.5;
@@ -41,6 +45,10 @@ export type RunOutcome =
     skippedWindows: number;
     /** A first run's backtest; later runs keep the one on the status. */
     backtest?: BacktestStatus;
+    /** The model's workload as this run read it (run/rollouts.ts); absent without spec.model.workloadRef. */
+    workload?: WorkloadStatus;
+    /** Feedback counted from the store (run/feedback.ts); absent: the previous status's is kept. */
+    feedback?: FeedbackStatus;
   }
   | { ok: false; error: unknown };
 
@@ -78,6 +86,8 @@ export function buildJobStatus(input: StatusInput): JobStatus {
       ...(previous?.totalSeries !== undefined ? { totalSeries: previous.totalSeries } : {}),
       ...(previous?.accepted !== undefined ? { accepted: previous.accepted } : {}),
       ...keptBacktest(undefined, previous),
+      ...(previous?.workload !== undefined ? { workload: previous.workload } : {}),
+      ...keptFeedback(undefined, previous),
       conditions: [
         setCondition(conditions, { type: CONDITION_HEALTHY, status: 'Unknown', reason: 'RunFailed', message }, now, input.generation),
         setCondition(conditions, { type: CONDITION_LAST_RUN, status: 'False', reason, message }, now, input.generation),
@@ -99,6 +109,8 @@ export function buildJobStatus(input: StatusInput): JobStatus {
     totalSeries: outcome.totalSeries,
     ...(outcome.accepted !== undefined && outcome.accepted.length > 0 ? { accepted: outcome.accepted } : {}),
     ...keptBacktest(outcome.backtest, previous),
+    ...(outcome.workload !== undefined ? { workload: outcome.workload } : {}),
+    ...keptFeedback(outcome.feedback, previous),
     conditions: [
       setCondition(conditions, healthyCondition(health, ranked, outcome), now, input.generation),
       ...(outcome.dataQuality !== undefined ? [setCondition(conditions, outcome.dataQuality, now, input.generation)] : []),
@@ -120,6 +132,12 @@ function keptBacktest(found: BacktestStatus | undefined, previous: ModelMonitorS
   return backtest === undefined ? {} : { backtest };
 }
 
+/** status.feedback: this run's counts, else (no feedback store, or it failed) the previous ones, so the apply keeps them. */
+function keptFeedback(found: FeedbackStatus | undefined, previous: ModelMonitorStatus | undefined): { feedback?: FeedbackStatus } {
+  const feedback = found ?? previous?.feedback;
+  return feedback === undefined ? {} : { feedback };
+}
+
 /**
  * Anomalous when anything is open; otherwise Healthy only when at least MIN_SCORED_SHARE of the
  * series could be scored: "no anomaly" in the few series a sparse log lets us score says
@@ -138,8 +156,10 @@ function healthyCondition(health: Health, ranked: AnomalyStatus[], outcome: Extr
       type: CONDITION_HEALTHY,
       status: 'False',
       reason: 'AnomaliesFound',
-      message: `${ranked.length} open anomal${ranked.length === 1 ? 'y' : 'ies'}; most severe: ${top.category} ${top.subject} ` +
-        `${top.statistic} ${fmt(top.observed)} (expected ${fmt(top.expected)}, severity ${fmt(top.severity)})`,
+      message: `${ranked.length} open anomal${ranked.length === 1 ? 'y' : 'ies'}; most severe: ` +
+        // A segment anomaly reads "score mean dropped in segment origin=BOS only" (docs/segments.md).
+        (segmentPhrase(top) !== '' ? segmentHeadline(top) : `${top.category} ${top.subject} ${top.statistic}`) +
+        ` ${fmt(top.observed)} (expected ${fmt(top.expected)}, severity ${fmt(top.severity)})`,
     };
   }
   if (health === 'Unknown' && outcome.scoredSeries > 0) {

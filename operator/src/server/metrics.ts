@@ -118,6 +118,59 @@ export class OperatorMetrics {
     gauge('lastSuccess', 'monitor_last_success_timestamp_seconds', 'Unix time of the last successful job run of the monitor (status.lastSuccessfulRunTime).');
     gauge('created', 'monitor_created_timestamp_seconds', 'Unix time the monitor was created.');
     gauge('scheduleInterval', 'monitor_schedule_interval_seconds', "Longest time between two runs of the monitor's schedule; absent when suspended.");
+    this.trackFeedback(list);
+  }
+
+  /**
+   * Feedback by kubectl (docs/feedback.md), from each cached monitor's status.feedback:
+   * - `alertiger_alert_precision{window="30d"|"90d"}`: incidents / (incidents + false alarms), absent with no feedback;
+   * - `alertiger_alert_feedback{window, verdict="incident"|"false_alarm"|"unlabelled"}`: anomalies by verdict;
+   * - `alertiger_feedback_rejected`: feedback annotations the last run could not use.
+   */
+  trackFeedback(list: () => Iterable<ModelMonitor>): void {
+    const registers = this.registers;
+    const windows = [['30d', 'last30d'], ['90d', 'last90d']] as const;
+    new Gauge({
+      name: `${METRIC_PREFIX}alert_precision`, help: 'Share of the alerts people marked incident among those they marked (incident or false alarm), by anomaly start window.',
+      labelNames: ['namespace', 'monitor', 'window'], registers,
+      collect() {
+        this.reset();
+        for (const m of list()) {
+          for (const [window, field] of windows) {
+            const precision = m.status?.feedback?.[field]?.precision;
+            if (precision !== undefined) this.set({ namespace: m.metadata.namespace ?? '', monitor: m.metadata.name, window }, precision);
+          }
+        }
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}alert_feedback`, help: 'Anomalies of the window by the verdict people gave (incident, false_alarm) or unlabelled.',
+      labelNames: ['namespace', 'monitor', 'window', 'verdict'], registers,
+      collect() {
+        this.reset();
+        for (const m of list()) {
+          for (const [window, field] of windows) {
+            const counts = m.status?.feedback?.[field];
+            if (counts === undefined) continue;
+            const labels = { namespace: m.metadata.namespace ?? '', monitor: m.metadata.name, window };
+            this.set({ ...labels, verdict: 'incident' }, counts.incidents);
+            this.set({ ...labels, verdict: 'false_alarm' }, counts.falseAlarms);
+            this.set({ ...labels, verdict: 'unlabelled' }, counts.unlabelled);
+          }
+        }
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}feedback_rejected`, help: 'Feedback annotations of the monitor its last run could not use (status.feedback.rejected).',
+      labelNames: ['namespace', 'monitor'], registers,
+      collect() {
+        this.reset();
+        for (const m of list()) {
+          const feedback = m.status?.feedback;
+          if (feedback !== undefined) this.set({ namespace: m.metadata.namespace ?? '', monitor: m.metadata.name }, feedback.rejected?.length ?? 0);
+        }
+      },
+    });
   }
 
   /** Drops a deleted monitor's series, so the gauges count live monitors only. */

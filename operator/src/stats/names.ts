@@ -30,3 +30,15 @@ export const CATEGORIES: readonly Category[] = ['feature', 'score', 'label', 'da
 
 /** Statistic name -> value; null when it cannot be computed (no values, no reference, ...). */
 export type Statistics = Record<string, number | null>;
+
+/**
+ * The statistics of each segment series (docs/segments.md): the score's location, spread and
+ * volume, and every label statistic. Left out: the score's data-quality rates (a pipeline
+ * problem shows in the whole population), min/max and p1/p99 (a segment of a few hundred rows
+ * has no reliable extremes) and drift (it would need a reference per segment).
+ */
+export const SEGMENT_SCORE_STATISTICS = [
+  'traffic', 'missing_rate', 'mean', 'std', 'p5', 'p25', 'p50', 'p75', 'p95', 'positive_rate',
+] as const;
+
+export const SEGMENT_LABEL_STATISTICS = LABEL_STATISTICS;

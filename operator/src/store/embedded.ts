@@ -19,6 +19,8 @@ import type { ModelMonitor, ModelMonitorStatus } from '../api/types.js';
 import { AlertigerError } from '../errors.js';
 import type { DetectionPoint, RunStore, StatCategory, StatSeries, WindowStatistics } from '../run/ports.js';
 import type { Reference } from '../stats/reference.js';
+import type { SegmentChoice } from '../stats/segments.js';
+import type { FeedbackRecord, FeedbackStore } from '../run/feedback.js';
 
 type SeriesMap<T> = Record<string, Record<string, T>>;
 type StoredDetection = Omit<DetectionPoint, 'category' | 'subject' | 'statistic' | 'time'>;
@@ -31,10 +33,12 @@ export interface RunRecord {
   error?: string;
 }
 
-export interface MonitorStore extends RunStore {
+export interface MonitorStore extends RunStore, FeedbackStore {
   readonly dir: string;
   loadReference(): Promise<Reference | undefined>;
   saveReference(reference: Reference): Promise<void>;
+  loadSegments(): Promise<SegmentChoice[] | undefined>;
+  saveSegments(choices: SegmentChoice[]): Promise<void>;
   readDetections(from: Date, to: Date): Promise<DetectionPoint[]>;
   loadStatus(): Promise<ModelMonitorStatus | undefined>;
   saveStatus(status: ModelMonitorStatus): Promise<void>;
@@ -146,6 +150,30 @@ export function embeddedStore(root: string, monitor: ModelMonitor, options: Embe
       }
       return out.sort((a, b) => a.time - b.time);
     },
+    // Feedback by kubectl (run/feedback.ts): id -> verdict, as InfluxDB's alertiger_feedback.
+    async readFeedback() {
+      const stored = await load<Record<string, FeedbackRecord>>('feedback.json', {});
+      return Object.values(stored).sort((a, b) => Date.parse(a.anomalyStart) - Date.parse(b.anomalyStart) || (a.id < b.id ? -1 : 1));
+    },
+    async writeFeedback(records) {
+      if (records.length === 0) return;
+      const stored = await load<Record<string, FeedbackRecord>>('feedback.json', {});
+      for (const r of records) stored[r.id] = r;
+      await save('feedback.json', stored);
+    },
+    async readAnomalousDetections(from, to) {
+      const stored = await load<SeriesMap<StoredDetection>>('detections.json', {});
+      const out: DetectionPoint[] = [];
+      for (const [key, series] of Object.entries(stored)) {
+        for (const [t, p] of Object.entries(series)) {
+          if (p.anomaly && Number(t) >= from.getTime() && Number(t) < to.getTime()) out.push({ ...parseKey(key), time: Number(t), ...p });
+        }
+      }
+      return out.sort((a, b) => a.time - b.time);
+    },
+    // The tracked segment values (docs/segments.md), as InfluxDB's model_health_segments.
+    loadSegments: () => load<SegmentChoice[] | undefined>('segments.json', undefined),
+    saveSegments: (choices) => save('segments.json', choices),
     loadReference: () => load<Reference | undefined>('reference.json', undefined),
     saveReference: (reference) => save('reference.json', reference),
     loadStatus: () => load<ModelMonitorStatus | undefined>('status.json', undefined),

@@ -7,12 +7,16 @@
 import type { InfluxDB, IPoint } from 'influx';
 import type { DetectionPoint, RunStore, StatCategory, StatSeries, WindowStatistics } from '../run/ports.js';
 import type { Reference } from '../stats/reference.js';
+import type { SegmentChoice } from '../stats/segments.js';
+import { parseSegmentChoices, segmentPoints, segmentsQuery } from './segment-schema.js';
 import { AlertigerError } from '../errors.js';
 import { callInflux, influxClient, queryInflux, type InfluxConnection, type RetryPolicy } from '../influx/connection.js';
 import {
   deleteStatisticsQuery, detectionPoints, detectionsQuery, historyQuery, parseDetections, parseHistory, parseReference,
   referencePoints, referenceQuery, seriesOf, statisticsPoints, type MonitorKey, type RawResponse,
 } from './schema.js';
+import { anomalousDetectionsQuery, feedbackPoints, feedbackQuery, parseFeedback, type FeedbackFilter } from './schema.js';
+import type { FeedbackRecord } from '../run/feedback.js';
 
 export interface InfluxStoreOptions extends InfluxConnection, RetryPolicy {
   /** Points per write request; 5,000 by default. */
@@ -59,6 +63,23 @@ export class InfluxStatisticsStore implements RunStore {
     return parseDetections(await this.query('read detections', detectionsQuery(this.key, from, to)));
   }
 
+  /** This monitor's stored verdicts (run/feedback.ts FeedbackStore). */
+  async readFeedback(): Promise<FeedbackRecord[]> {
+    await this.ensureDatabase();
+    return parseFeedback(await this.query('read feedback', feedbackQuery({ namespace: this.key.namespace, monitor: this.key.monitor })));
+  }
+
+  async writeFeedback(records: FeedbackRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.ensureDatabase();
+    await this.write('write feedback', feedbackPoints(records));
+  }
+
+  async readAnomalousDetections(from: Date, to: Date): Promise<DetectionPoint[]> {
+    await this.ensureDatabase();
+    return parseDetections(await this.query('read anomalous detections', anomalousDetectionsQuery(this.key, from, to)));
+  }
+
   async loadReference(): Promise<Reference | undefined> {
     await this.ensureDatabase();
     return parseReference(await this.query('read the drift reference', referenceQuery(this.key)));
@@ -67,6 +88,17 @@ export class InfluxStatisticsStore implements RunStore {
   async saveReference(reference: Reference): Promise<void> {
     await this.ensureDatabase();
     await this.write('write the drift reference', referencePoints(this.key, reference));
+  }
+
+  /** The tracked segment values (docs/segments.md). */
+  async loadSegments(): Promise<SegmentChoice[] | undefined> {
+    await this.ensureDatabase();
+    return parseSegmentChoices(await this.query('read the segment choice', segmentsQuery(this.key)));
+  }
+
+  async saveSegments(choices: SegmentChoice[]): Promise<void> {
+    await this.ensureDatabase();
+    await this.write('write the segment choice', segmentPoints(this.key, choices));
   }
 
   private ensureDatabase(): Promise<void> {
@@ -95,6 +127,19 @@ export class InfluxStatisticsStore implements RunStore {
     }
     return raw;
   }
+}
+
+/**
+ * The verdicts people gave by kubectl (docs/feedback.md), across monitors: every monitor's, one
+ * namespace's, or one monitor's, with an anomaly start from `sinceMs` on; oldest first. What
+ * `alertiger train --feedback` reads.
+ */
+export async function readFeedback(connection: InfluxConnection & RetryPolicy, filter: FeedbackFilter = {}): Promise<FeedbackRecord[]> {
+  const client = influxClient(connection);
+  await callInflux('create the database', connection.url, CODES, () => client.createDatabase(connection.database), connection);
+  const raw = await queryInflux('read feedback', connection.url, CODES,
+    () => client.queryRaw(feedbackQuery(filter), { database: connection.database, precision: 'ms' }) as Promise<RawResponse>, connection);
+  return parseFeedback(raw);
 }
 
 /** [start, end) of each run of windows that follow one another. */

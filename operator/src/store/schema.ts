@@ -5,10 +5,13 @@
  *   model_health_detection  one point per (window, category, subject, statistic) scored by the
  *                           detector: observed, baseline, lower, upper, score, severity, anomaly
  *   model_health_reference  one point per subject of the drift reference window (field `json`)
+ *   model_health_shard      a sharded run's shard summaries, until the merge (store/shards.ts)
+ *   alertiger_feedback      one point per verdict a person gave on an anomaly (see feedbackPoints)
  *
  * Tags: namespace, monitor, model_version (absent when the model has no version), category
  * (feature | score | label | data | model), subject (feature name, the score / label field, or
- * `log` for the data-quality statistics of category data), and for detections statistic. Series cardinality is therefore linear in features. Timestamps are the
+ * `log` for the data-quality statistics of category data), and for detections statistic; segment
+ * series also `segment` (docs/segments.md). Series cardinality is therefore linear in features. Timestamps are the
  * window start in ms; a window written again lands on the same series and time, so it replaces
  * the values (idempotent).
  *
@@ -16,8 +19,10 @@
  */
 import { escape, type IPoint } from 'influx';
 import type { DetectionPoint, StatCategory, StatSeries, WindowStatistics } from '../run/ports.js';
+import type { FeedbackRecord } from '../run/feedback.js';
 import type { FeatureReference, Reference } from '../stats/reference.js';
 import { REFERENCE_VERSION } from '../stats/reference.js';
+import { segmentOf } from '../api/segments.js';
 import { quoteIdentifier, quoteString } from '../influx/connection.js';
 
 export const STATISTICS_MEASUREMENT = 'model_health';
@@ -32,10 +37,20 @@ export interface MonitorKey {
   modelVersion?: string;
 }
 
-const TAG_NAMES = new Set(['namespace', 'monitor', 'model_version', 'category', 'subject', 'statistic']);
+const TAG_NAMES = new Set(['namespace', 'monitor', 'model_version', 'category', 'subject', 'statistic', 'segment']);
 const DETECTION_FIELDS = ['observed', 'baseline', 'lower', 'upper', 'score', 'severity'] as const;
 
-function monitorTags(key: MonitorKey): Record<string, string> {
+/**
+ * A segment series (docs/segments.md) keeps its whole name in `subject` (`score[origin=BOS]`: a
+ * query on subject "score" still reads the whole population only) and gains a `segment` tag
+ * (`origin=BOS`) to group by; other series have no such tag.
+ */
+function segmentTag(category: string, subject: string): { segment?: string } {
+  const parsed = segmentOf({ category, subject });
+  return parsed === undefined ? {} : { segment: parsed.segment };
+}
+
+export function monitorTags(key: MonitorKey): Record<string, string> {
   const tags: Record<string, string> = { namespace: key.namespace, monitor: key.monitor };
   if (key.modelVersion !== undefined && key.modelVersion !== '') tags.model_version = key.modelVersion;
   return tags;
@@ -56,7 +71,7 @@ export function statisticsPoints(key: MonitorKey, windows: readonly WindowStatis
     for (const g of groups.values()) {
       points.push({
         measurement: STATISTICS_MEASUREMENT,
-        tags: { ...monitorTags(key), category: g.category, subject: g.subject },
+        tags: { ...monitorTags(key), category: g.category, subject: g.subject, ...segmentTag(g.category, g.subject) },
         fields: g.fields,
         timestamp: w.window.start.getTime(),
       });
@@ -72,7 +87,7 @@ export function detectionPoints(key: MonitorKey, points: readonly DetectionPoint
     fields.anomaly = p.anomaly ? 1 : 0;
     return {
       measurement: DETECTIONS_MEASUREMENT,
-      tags: { ...monitorTags(key), category: p.category, subject: p.subject, statistic: p.statistic },
+      tags: { ...monitorTags(key), category: p.category, subject: p.subject, statistic: p.statistic, ...segmentTag(p.category, p.subject) },
       fields,
       timestamp: p.time,
     };
@@ -102,7 +117,7 @@ export function toLineProtocol(points: readonly IPoint[]): string {
 }
 
 /** WHERE conditions selecting one monitor's series (a missing model_version matches ''). */
-function monitorConditions(key: MonitorKey): string[] {
+export function monitorConditions(key: MonitorKey): string[] {
   const tags = monitorTags(key);
   return [
     `${quoteIdentifier('namespace')} = ${quoteString(tags.namespace)}`,
@@ -206,6 +221,71 @@ export function parseDetections(raw: RawResponse): DetectionPoint[] {
     }
   }
   return out.sort((a, b) => a.time - b.time);
+}
+
+/**
+ * Feedback by kubectl (run/feedback.ts, docs/feedback.md): one point per verdict, tags
+ * namespace, monitor, category, subject, statistic, id (no model_version: a verdict is about an
+ * alert, whichever version raised it); fields verdict, note, anomaly_start; time = the anomaly's
+ * start, so writing a verdict again (or a changed one) replaces it.
+ */
+export const FEEDBACK_MEASUREMENT = 'alertiger_feedback';
+
+export function feedbackPoints(records: readonly FeedbackRecord[]): IPoint[] {
+  return records.map((r) => ({
+    measurement: FEEDBACK_MEASUREMENT,
+    tags: { namespace: r.namespace, monitor: r.monitor, category: r.category, subject: r.subject, statistic: r.statistic, id: r.id },
+    fields: { verdict: r.verdict, note: r.note, anomaly_start: r.anomalyStart },
+    timestamp: Date.parse(r.anomalyStart),
+  }));
+}
+
+/** Which verdicts to read: every monitor's, a namespace's, or one monitor's; from `since` (ms) on. */
+export interface FeedbackFilter {
+  namespace?: string;
+  monitor?: string;
+  sinceMs?: number;
+}
+
+export function feedbackQuery(filter: FeedbackFilter = {}): string {
+  const conditions = [
+    ...(filter.namespace !== undefined ? [`${quoteIdentifier('namespace')} = ${quoteString(filter.namespace)}`] : []),
+    ...(filter.monitor !== undefined ? [`${quoteIdentifier('monitor')} = ${quoteString(filter.monitor)}`] : []),
+    ...(filter.sinceMs !== undefined ? [`time >= ${filter.sinceMs}ms`] : []),
+  ];
+  return `SELECT "verdict", "note", "anomaly_start" FROM ${quoteIdentifier(FEEDBACK_MEASUREMENT)}` +
+    `${conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : ''} GROUP BY "namespace", "monitor", "category", "subject", "statistic", "id"`;
+}
+
+/** Stored verdicts, oldest anomaly first; a row whose verdict is neither word is skipped. */
+export function parseFeedback(raw: RawResponse): FeedbackRecord[] {
+  const out: FeedbackRecord[] = [];
+  for (const s of seriesOf(raw)) {
+    const col = (name: string): number => s.columns.indexOf(name);
+    for (const row of s.values ?? []) {
+      const verdict = row[col('verdict')];
+      if (verdict !== 'incident' && verdict !== 'false-alarm') continue;
+      const note = row[col('note')];
+      const start = row[col('anomaly_start')];
+      out.push({
+        namespace: s.tags?.namespace ?? '',
+        monitor: s.tags?.monitor ?? '',
+        category: (s.tags?.category ?? '') as FeedbackRecord['category'],
+        subject: s.tags?.subject ?? '',
+        statistic: s.tags?.statistic ?? '',
+        id: s.tags?.id ?? '',
+        verdict,
+        note: typeof note === 'string' ? note : '',
+        anomalyStart: typeof start === 'string' && start !== '' ? start : new Date(Number(row[0])).toISOString(),
+      });
+    }
+  }
+  return out.sort((a, b) => Date.parse(a.anomalyStart) - Date.parse(b.anomalyStart) || (a.id < b.id ? -1 : 1));
+}
+
+/** The scored points flagged anomalous in [from, to): the episodes feedback ids are matched with. */
+export function anomalousDetectionsQuery(key: MonitorKey, from: Date, to: Date): string {
+  return `SELECT * FROM ${quoteIdentifier(DETECTIONS_MEASUREMENT)} WHERE ${[...monitorConditions(key), '"anomaly" = 1', ...timeConditions(from, to)].join(' AND ')} GROUP BY "category", "subject", "statistic"`;
 }
 
 export function parseReference(raw: RawResponse): Reference | undefined {

@@ -59,6 +59,13 @@ const SPEC_CASES: { why: string; patch: Record<string, unknown>; valid: boolean 
   ].map(([exclude, valid]) => ({ why: `exclude ${JSON.stringify(exclude)} with score "score"`, patch: { schema: { score: 'score', exclude } }, valid: valid as boolean })),
   { why: 'the label listed as categorical', patch: { schema: { label: 'y', categorical: ['y'] } }, valid: false },
   { why: 'the timestamp hidden by an exclude', patch: { schema: { timestamp: 'ts', exclude: ['t*'] } }, valid: false },
+  { why: 'segments on a categorical column', patch: { schema: { segments: [{ column: 'country' }, { column: 'device', topK: 20 }] } }, valid: true },
+  { why: 'a segment column that is the default score field', patch: { schema: { segments: [{ column: 'score' }] } }, valid: false },
+  { why: 'a segment column that is the named label field', patch: { schema: { label: 'y', segments: [{ column: 'y' }] } }, valid: false },
+  { why: 'a segment column that is the default timestamp field', patch: { schema: { segments: [{ column: 'ts' }] } }, valid: false },
+  { why: 'a segment topK of 21', patch: { schema: { segments: [{ column: 'country', topK: 21 }] } }, valid: false },
+  { why: 'four segment columns', patch: { schema: { segments: ['a', 'b', 'c', 'd'].map((column) => ({ column })) } }, valid: false },
+  { why: 'a segment column listed twice', patch: { schema: { segments: [{ column: 'a' }, { column: 'a', topK: 2 }] } }, valid: false },
   { why: 'an alertmanagerURL with credentials', patch: { alerting: { alertmanagerURL: 'http://u:p@am:9093' } }, valid: false },
   { why: 'an empty alertmanagerURL', patch: { alerting: { alertmanagerURL: '' } }, valid: true },
 ];

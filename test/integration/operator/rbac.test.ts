@@ -78,6 +78,9 @@ describe('RBAC of the operator and the job on a real API server', function () {
       ['delete', 'roles.rbac.authorization.k8s.io/alertiger-job', '-n', ns],
       ['update', 'rolebindings.rbac.authorization.k8s.io/alertiger-job', '-n', ns],
       ['create', 'events', '-n', ns],
+      // Not used by the operator: granted to the jobs, which it may only grant when it holds them.
+      ['get', 'deployments.apps', '-n', ns],
+      ['list', 'controllerrevisions.apps', '-n', ns],
       ['create', 'leases.coordination.k8s.io', '-n', OPERATOR_NAMESPACE],
       ['update', 'leases.coordination.k8s.io/alertiger-operator', '-n', OPERATOR_NAMESPACE],
     ];
@@ -110,6 +113,8 @@ describe('RBAC of the operator and the job on a real API server', function () {
       ['update', 'leases.coordination.k8s.io/someone-else', '-n', OPERATOR_NAMESPACE],
       ['get', 'leases.coordination.k8s.io', '-n', 'kube-system'],
       ['get', 'configmaps', '-n', ns],
+      ['update', 'deployments.apps', '-n', ns],
+      ['watch', 'replicasets.apps', '-n', ns],
       ['*', '*', '--all-namespaces'],
     ];
     assert.deepEqual(await mismatches(operatorToken, true, allowed), [], 'operator denied what it needs');
@@ -118,7 +123,7 @@ describe('RBAC of the operator and the job on a real API server', function () {
     assertDocumentedRights('manifests-operator-own-namespace', await kubectlOk(['auth', 'can-i', '--list', '-n', OPERATOR_NAMESPACE], { token: operatorToken }));
   });
 
-  it("gives a job the monitors of its namespace and their status, and nothing more", async () => {
+  it("gives a job the monitors of its namespace, their status and read access to its workloads, and nothing more", async () => {
     const token = (await kubectlOk(['-n', ns, 'create', 'token', 'alertiger-job'])).trim();
     const allowed = [
       ['get', 'modelmonitors.alertiger.io/scorer', '-n', ns],
@@ -126,6 +131,11 @@ describe('RBAC of the operator and the job on a real API server', function () {
       ['update', 'modelmonitors.alertiger.io/scorer', '--subresource=status', '-n', ns],
       // The namespace is the boundary (docs/security.md): any Pod here could run as any of its accounts.
       ['get', 'modelmonitors.alertiger.io/other', '-n', ns],
+      // The workload a monitor names and its revisions (docs/rollouts.md), read-only.
+      ['get', 'deployments.apps/ranker', '-n', ns],
+      ['get', 'statefulsets.apps/ranker', '-n', ns],
+      ['list', 'replicasets.apps', '-n', ns],
+      ['list', 'controllerrevisions.apps', '-n', ns],
     ];
     const denied = [
       ['list', 'modelmonitors.alertiger.io', '-n', ns],
@@ -141,6 +151,12 @@ describe('RBAC of the operator and the job on a real API server', function () {
       ['get', 'cronjobs.batch', '-n', ns],
       ['create', 'events', '-n', ns],
       ['get', 'pods', '-n', ns],
+      ['list', 'deployments.apps', '-n', ns],
+      ['watch', 'replicasets.apps', '-n', ns],
+      ['update', 'deployments.apps/ranker', '-n', ns],
+      ['patch', 'deployments.apps/ranker', '-n', ns],
+      ['get', 'deployments.apps/ranker', '-n', other],
+      ['list', 'replicasets.apps', '-n', other],
     ];
     assert.deepEqual(await mismatches(token, true, allowed), [], 'job denied what it needs');
     assert.deepEqual(await mismatches(token, false, denied), [], 'job allowed more than it needs');

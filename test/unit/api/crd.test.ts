@@ -74,18 +74,19 @@ type DeepRequired<T> = T extends (infer U)[] ? DeepRequired<U>[] : T extends obj
 // Every field of types.ts, once: the compiler refuses this literal if a field is missing from it
 // or not in the types, so the lists compared below are exactly the types' fields.
 const everySpecField: DeepRequired<ModelMonitorSpec> = {
-  model: { name: 'm', version: 'v', deploymentRef: { name: 'd' } },
+  model: { name: 'm', version: 'v', deploymentRef: { name: 'd' }, workloadRef: { kind: 'Deployment', name: 'd' } },
   source: {
     influx: { measurement: 'x', database: 'x', where: {}, url: 'http://x', credentialsSecretRef: { name: 's' } },
     file: { path: '/x', format: 'jsonl' },
   },
-  schema: { score: 's', label: 'l', timestamp: 't', categorical: ['c'], exclude: ['e'], threshold: 0.5, task: 'regression', labelDelay: 7 },
+  schema: { score: 's', label: 'l', timestamp: 't', categorical: ['c'], exclude: ['e'], threshold: 0.5, task: 'regression', labelDelay: 7, segments: [{ column: 'c', topK: 5 }] },
   granularity: '1d',
   schedule: '* * * * *',
-  detection: { sensitivity: 'low', minSeverity: 1, duration: { window: 3, min: 2 }, maxConcurrentFraction: 0.3, minTrafficRatio: 0.05, combine: 'And' },
+  detection: { sensitivity: 'low', minSeverity: 1, duration: { window: 3, min: 2 }, maxConcurrentFraction: 0.3, minTrafficRatio: 0.05, combine: 'And', model: { configMapRef: { name: 'm' } } },
   alerting: { labels: {}, annotations: {}, alertmanagerURL: '' },
   mode: 'Enforce',
   suspend: false,
+  scale: { shards: 1 },
 };
 const everyStatusField: DeepRequired<ModelMonitorStatus> = {
   observedGeneration: 1, health: 'Healthy', anomalyCount: 0, lastRunTime: 't', lastSuccessfulRunTime: 't', lastWindowEnd: 't',
@@ -94,10 +95,21 @@ const everyStatusField: DeepRequired<ModelMonitorStatus> = {
   anomalies: [{
     category: 'feature', subject: 's', statistic: 'mean', start: 't', severity: 1, score: 1, observed: 1, expected: 1, lower: 1, upper: 1,
     members: [{ subject: 's', statistic: 'mean', severity: 1, observed: 1, expected: 1 }],
+    rollout: { revision: 2, time: 't', message: 'm' },
+    id: '0123456789',
+    segment: 'c=v', confined: true, segments: ['c=v'],
   }],
+  workload: {
+    kind: 'Deployment', name: 'd', labels: {}, rollouts: [{ revision: 2, time: 't', images: [{ container: 'c', image: 'i' }] }], reason: 'r', message: 'm',
+  },
   scoredSeries: 1,
   totalSeries: 1,
   accepted: [{ key: 'feature/s/mean', since: 't' }],
+  feedback: {
+    last30d: { incidents: 1, falseAlarms: 1, unlabelled: 1, precision: 0.5 },
+    last90d: { incidents: 1, falseAlarms: 1, unlabelled: 1, precision: 0.5 },
+    rejected: [{ annotation: 'feedback.alertiger.io/x', message: 'm' }],
+  },
   backtest: {
     time: 't', from: 't', to: 't', scoredWeeks: 8, sensitivity: 'medium', alerts: 1, alertsPerWeek: 0.13, bySensitivity: { high: 1, medium: 1, low: 1 },
     suggestedSensitivity: 'medium', anomalies: [{ category: 'feature', subject: 's', statistic: 'mean', start: 't', end: 't', severity: 1 }], message: 'm',
@@ -143,6 +155,7 @@ describe('ModelMonitor CRD', () => {
     assert.equal(nodeAt('spec.granularity').default, DEFAULTS.granularity);
     assert.equal(nodeAt('spec.mode').default, DEFAULTS.mode);
     assert.equal(nodeAt('spec.suspend').default, DEFAULTS.suspend);
+    assert.equal(nodeAt('spec.scale.shards').default, DEFAULTS.shards);
     assert.equal(nodeAt('spec.source.file.format').default, DEFAULTS.fileFormat);
     assert.deepEqual(nodeAt('spec.detection').default, {});
     const d = DEFAULTS.detection;
@@ -162,6 +175,7 @@ describe('ModelMonitor CRD', () => {
       ['spec.model.name', PATTERNS.modelName],
       ['spec.model.version', PATTERNS.modelVersion],
       ['spec.model.deploymentRef.name', PATTERNS.dnsSubdomain],
+      ['spec.model.workloadRef.name', PATTERNS.dnsSubdomain],
       ['spec.source.influx.credentialsSecretRef.name', PATTERNS.dnsSubdomain],
       ['spec.detection.sensitivity', PATTERNS.sensitivity],
     ];

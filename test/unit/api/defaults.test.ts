@@ -12,7 +12,7 @@ describe('withDefaults', () => {
     assert.deepEqual(withDefaults(minimal), {
       model: { name: 'churn-model' },
       source: { influx: { database: 'models', measurement: 'churn_predictions' } },
-      schema: { categorical: [], exclude: [], threshold: 0.5, labelDelay: 7 },
+      schema: { categorical: [], exclude: [], threshold: 0.5, labelDelay: 7, segments: [] },
       granularity: '1d',
       schedule: '15 2 * * *',
       detection: {
@@ -22,6 +22,7 @@ describe('withDefaults', () => {
       alerting: { labels: {}, annotations: {} },
       mode: 'Enforce',
       suspend: false,
+      scale: { shards: 1 },
     });
   });
 
@@ -33,7 +34,8 @@ describe('withDefaults', () => {
     { why: 'fills the duration min when only the window is set', spec: { detection: { duration: { window: 5 } as { window: number; min: number } } }, check: (d) => assert.deepEqual(d.detection.duration, { window: 5, min: 2 }) },
     { why: 'defaults a file source to jsonl', spec: { source: { file: { path: '/d/*.jsonl' } } }, check: (d) => assert.deepEqual(d.source, { file: { path: '/d/*.jsonl', format: 'jsonl' } }) },
     { why: 'treats an empty alertmanagerURL as the operator default', spec: { alerting: { alertmanagerURL: '' } }, check: (d) => assert.equal('alertmanagerURL' in d.alerting, false) },
-    { why: 'keeps schema fields and fills the threshold', spec: { schema: { score: 's', task: 'regression' } }, check: (d) => assert.deepEqual(d.schema, { score: 's', task: 'regression', categorical: [], exclude: [], threshold: 0.5, labelDelay: 7 }) },
+    { why: 'keeps schema fields and fills the threshold', spec: { schema: { score: 's', task: 'regression' } }, check: (d) => assert.deepEqual(d.schema, { score: 's', task: 'regression', categorical: [], exclude: [], threshold: 0.5, labelDelay: 7, segments: [] }) },
+    { why: 'gives each segment column a topK of 5 unless it sets one', spec: { schema: { segments: [{ column: 'country' }, { column: 'device', topK: 12 }] } }, check: (d) => assert.deepEqual(d.schema.segments, [{ column: 'country', topK: 5 }, { column: 'device', topK: 12 }]) },
     { why: 'follows an hourly granularity with a two-day label horizon', spec: { granularity: '1h' }, check: (d) => assert.equal(d.schema.labelDelay, 48) },
     { why: 'keeps an explicit label horizon, 0 included', spec: { granularity: '1h', schema: { labelDelay: 0 } }, check: (d) => assert.equal(d.schema.labelDelay, 0) },
   ];

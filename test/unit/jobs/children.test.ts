@@ -29,12 +29,14 @@ describe('buildChildren', () => {
     assertGolden('jobs/identity.json', buildJobIdentity('ml-prod'));
   });
 
-  it('grants the job identity reading the monitors of its namespace and writing their status, nothing more', () => {
+  it('grants the job identity reading the monitors of its namespace, writing their status and reading workloads, nothing more', () => {
     const [sa, role, binding] = buildJobIdentity('ml-prod') as unknown as [Obj, Obj & { rules: unknown }, Obj & { subjects: unknown }];
     assert.deepEqual([sa.metadata.name, role.metadata.name, binding.metadata.name], ['alertiger-job', 'alertiger-job', 'alertiger-job']);
     assert.deepEqual(role.rules, [
       { apiGroups: ['alertiger.io'], resources: ['modelmonitors'], verbs: ['get'] },
       { apiGroups: ['alertiger.io'], resources: ['modelmonitors/status'], verbs: ['patch', 'update'] },
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get'] },
+      { apiGroups: ['apps'], resources: ['replicasets', 'controllerrevisions'], verbs: ['list'] },
     ]);
     assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'alertiger-job', namespace: 'ml-prod' }]);
   });
