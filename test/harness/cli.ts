@@ -16,10 +16,15 @@ export interface CliResult {
 /** The compiled CLI beside this compiled harness (dist/ or a helper's own outDir). */
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'operator', 'src', 'cli.js');
 
-export function alertiger(args: string[], cwd: string = packageRoot()): Promise<CliResult> {
+/**
+ * `env`: exactly this environment (and PATH) instead of the test's own, as a Pod would give the
+ * job; absent, the child inherits the test's.
+ */
+export function alertiger(args: string[], cwd: string = packageRoot(), env?: Record<string, string>): Promise<CliResult> {
   const script = `import { main } from ${JSON.stringify(pathToFileURL(cli).href)}; process.exitCode = await main(process.argv.slice(1));`;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const childEnv = env === undefined ? process.env : { PATH: process.env.PATH ?? '', ...env };
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

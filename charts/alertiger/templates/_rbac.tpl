@@ -10,8 +10,10 @@ otherwise (docs/security.md gives the reasons and `kubectl auth can-i --list` of
   someone else added is removed). No get, no patch, no delete: garbage collection removes them.
 - ServiceAccounts, Roles, RoleBindings: list and watch (its cache), create; update and delete of
   the jobs' identity `alertiger-job` only (put back when edited, removed with the last monitor).
-- Deployments, StatefulSets: get; ReplicaSets, ControllerRevisions: list. Not called by the
-  operator: granted to the jobs (the rollouts of a monitor's workload, docs/rollouts.md).
+- Deployments, StatefulSets, KServe InferenceServices: get; ReplicaSets, ControllerRevisions,
+  Knative Revisions: list. Not called by the operator: granted to the jobs (the rollouts of a
+  monitor's workload, docs/rollouts.md). The KServe and Knative rules grant nothing where their
+  CRDs are not installed.
 - Events: create. No Secret rights at all: jobs read the user's Secret by secretKeyRef.
 manifests/install/rbac.yaml holds the same rules (a test compares them).
 */}}
@@ -47,6 +49,12 @@ manifests/install/rbac.yaml holds the same rules (a test compares them).
   verbs: [get]
 - apiGroups: [apps]
   resources: [replicasets, controllerrevisions]
+  verbs: [list]
+- apiGroups: [serving.kserve.io]
+  resources: [inferenceservices]
+  verbs: [get]
+- apiGroups: [serving.knative.dev]
+  resources: [revisions]
   verbs: [list]
 - apiGroups: [""]
   resources: [events]

@@ -35,8 +35,8 @@ export interface ModelRef {
   workloadRef?: WorkloadRef;
 }
 
-/** Kinds whose rollouts a run reads; KServe InferenceService is not supported yet (docs/rollouts.md). */
-export type WorkloadKind = 'Deployment' | 'StatefulSet';
+/** Kinds whose rollouts a run reads: apps/v1 Deployment and StatefulSet, KServe (serving.kserve.io) InferenceService (docs/rollouts.md). */
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'InferenceService';
 
 export interface WorkloadRef {
   kind: WorkloadKind;
@@ -236,12 +236,12 @@ export interface WorkloadStatus {
   labels?: Record<string, string>;
   /** The newest rollouts, newest first, at most MAX_STATUS_ROLLOUTS. */
   rollouts?: Rollout[];
-  /** Why the workload could not be read (NotFound, Forbidden, Unreadable); absent when it was. */
+  /** Why the workload could not be read (NotFound, Forbidden, NotInstalled, PredictorNotFound, Unreadable); absent when it was. */
   reason?: string;
   message?: string;
 }
 
-/** One revision of a workload: a Deployment's ReplicaSet or a StatefulSet's ControllerRevision. */
+/** One revision of a workload: a Deployment's ReplicaSet, a StatefulSet's ControllerRevision, or an InferenceService predictor's Knative Revision or ReplicaSet. */
 export interface Rollout {
   revision: number;
   /** When the revision was created (the object's creationTimestamp). */

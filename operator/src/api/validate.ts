@@ -116,8 +116,7 @@ function checkModel(c: Checker, value: unknown): void {
   if (ref !== undefined) checkObjectName(c, 'spec.model.deploymentRef.name', ref.name);
   const workload = c.object('spec.model.workloadRef', m.workloadRef, ['kind', 'name']);
   if (workload !== undefined) {
-    // KServe's InferenceService is refused until its rollouts are read (docs/rollouts.md).
-    c.string('spec.model.workloadRef.kind', workload.kind, { required: true, enum: ['Deployment', 'StatefulSet'] });
+    c.string('spec.model.workloadRef.kind', workload.kind, { required: true, enum: ['Deployment', 'StatefulSet', 'InferenceService'] });
     checkObjectName(c, 'spec.model.workloadRef.name', workload.name);
     if (ref !== undefined) c.fail('spec.model', 'model must set only one of workloadRef or deploymentRef (deploymentRef is the older spelling of workloadRef with kind Deployment)');
   }

@@ -1,7 +1,8 @@
 /**
  * The jobs' identity, one per namespace: a ServiceAccount `alertiger-job`, a Role that lets it get
  * the namespace's ModelMonitors and write their status, and read the workloads monitors name
- * (get Deployments and StatefulSets, list ReplicaSets and ControllerRevisions: their rollouts),
+ * (get Deployments, StatefulSets and KServe InferenceServices, list ReplicaSets, ControllerRevisions
+ * and Knative Revisions: their rollouts),
  * nothing more, and the RoleBinding between
  * them. One per namespace rather than one per monitor because the namespace is the boundary
  * anyway: any Pod in a namespace may run as any ServiceAccount of that namespace, so whoever can
@@ -36,6 +37,9 @@ export function buildJobIdentity(namespace: string): KubeObject[] {
       // spec.model.workloadRef: the workload and its revisions, read-only (k8s/workload.ts, docs/rollouts.md).
       { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get'] },
       { apiGroups: ['apps'], resources: ['replicasets', 'controllerrevisions'], verbs: ['list'] },
+      // A KServe InferenceService and its predictor's Knative Revisions (k8s/kserve.ts); fine without their CRDs.
+      { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices'], verbs: ['get'] },
+      { apiGroups: ['serving.knative.dev'], resources: ['revisions'], verbs: ['list'] },
     ],
   };
   const binding: V1RoleBinding = {

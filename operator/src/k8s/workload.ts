@@ -1,6 +1,7 @@
 /**
  * The job's read of the workload that serves its model (docs/rollouts.md): a Deployment and its
- * ReplicaSets, or a StatefulSet and its ControllerRevisions, in the monitor's namespace. Each
+ * ReplicaSets, a StatefulSet and its ControllerRevisions, or a KServe InferenceService and its
+ * predictor's Knative Revisions or Deployment (kserve.ts), in the monitor's namespace. Each
  * revision is one rollout: its number, its creationTimestamp and its pod template's images.
  *
  * The job reads them at run time rather than the operator through informers: a run needs them
@@ -9,18 +10,23 @@
  * Deployment of the cluster in the operator's memory.
  *
  * A workload that is missing or unreadable is no failure of the run: the status says why
- * (reason NotFound, Forbidden or the API error's code) and the anomalies go without rollouts.
+ * (reason NotFound, NotInstalled, Forbidden, PredictorNotFound or the API error's code) and the
+ * anomalies go without rollouts.
  */
-import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { MAX_STATUS_ROLLOUTS, type ContainerImage, type Rollout, type WorkloadRef, type WorkloadStatus } from '../api/types.js';
 import { withRetry } from '../retry.js';
 import { routingLabels, type WorkloadObservation, type WorkloadPort } from '../run/rollouts.js';
 import { KubeApiError, isRetryable, toKubeError } from './errors.js';
+import {
+  INFERENCE_SERVICE_PLURAL, INFERENCE_SERVICE_VERSION, isPredictorOf, KNATIVE_SERVING_GROUP, KSERVE_GROUP, predictorDeploymentNames,
+  predictorSelector, resourceNotServed, REVISION_PLURAL, REVISION_VERSION, revisionRollouts, type PlainRevision,
+} from './kserve.js';
 
 /** The annotation in which the deployment controller numbers a ReplicaSet's revision. */
 export const DEPLOYMENT_REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 
-/** The fields read, as plain JSON: enough of a Deployment, StatefulSet, ReplicaSet or ControllerRevision. */
+/** The fields read, as plain JSON: enough of a Deployment, StatefulSet, ReplicaSet, ControllerRevision, InferenceService or Knative Revision. */
 export interface PlainMeta {
   name?: string;
   uid?: string;
@@ -109,13 +115,20 @@ export function observed(ref: WorkloadRef, workload: PlainWorkload, rollouts: Ro
 
 /** The observation of a workload that could not be read, saying why. */
 export function unread(ref: WorkloadRef, namespace: string, err: unknown): WorkloadObservation {
-  const status = err instanceof KubeApiError ? err.status : 0;
-  const [reason, message] = status === 404
-    ? ['NotFound', `${ref.kind} ${namespace}/${ref.name} not found: spec.model.workloadRef names no workload; anomalies go without rollouts`]
-    : status === 403
-      ? ['Forbidden', `the job may not read ${ref.kind} ${namespace}/${ref.name} (its Role alertiger-job grants get and list on them; docs/security.md): ${errMessage(err)}`]
-      : [err instanceof KubeApiError ? err.code : 'Unreadable', `could not read ${ref.kind} ${namespace}/${ref.name}: ${errMessage(err)}`];
+  const [reason, message] = whyUnread(ref, namespace, err);
   return { status: { kind: ref.kind, name: ref.name, reason, message: message.slice(0, 1000) }, rollouts: [] };
+}
+
+function whyUnread(ref: WorkloadRef, namespace: string, err: unknown): [string, string] {
+  const status = err instanceof KubeApiError ? err.status : 0;
+  // A 404 of the resource itself: its CRD is not installed (KServe, or Knative for Revisions).
+  if (resourceNotServed(err)) {
+    const what = ref.kind === 'InferenceService' ? `${INFERENCE_SERVICE_PLURAL}.${KSERVE_GROUP} (KServe is not installed)` : 'the resource';
+    return ['NotInstalled', `the API server serves no ${what}: ${errMessage(err)}; anomalies go without rollouts`];
+  }
+  if (status === 404) return ['NotFound', `${ref.kind} ${namespace}/${ref.name} not found: spec.model.workloadRef names no workload; anomalies go without rollouts`];
+  if (status === 403) return ['Forbidden', `the job may not read ${ref.kind} ${namespace}/${ref.name} (its Role alertiger-job grants get and list on them; docs/security.md): ${errMessage(err)}`];
+  return [err instanceof KubeApiError ? err.code : 'Unreadable', `could not read ${ref.kind} ${namespace}/${ref.name}: ${errMessage(err)}`];
 }
 
 function errMessage(err: unknown): string {
@@ -146,12 +159,56 @@ export function kubeWorkloadReader(kc: KubeConfig, namespace: string, options: W
     }
   }, { retries: options.retries ?? 3, initialDelayMs: options.retryDelayMs ?? 500, maxDelayMs: 4000, retryable: isRetryable, sleep: options.sleep });
   const plain = <T>(value: unknown): T => JSON.parse(JSON.stringify(value)) as T;
+  const custom = kc.makeApiClient(CustomObjectsApi);
+
+  const deploymentRolloutsOf = async (d: PlainWorkload, name: string): Promise<Rollout[]> => {
+    const list = await call(`list ReplicaSets of ${namespace}/${name}`, () => api.listNamespacedReplicaSet({ namespace, labelSelector: labelSelector(d) }));
+    return deploymentRollouts(d, plain<{ items: PlainReplicaSet[] }>(list).items);
+  };
+
+  /** The predictor's Deployment of RawDeployment mode, when KServe made one (by name, checked by its labels). */
+  const predictorDeployment = async (isvc: string): Promise<PlainWorkload | undefined> => {
+    for (const name of predictorDeploymentNames(isvc)) {
+      try {
+        const d = plain<PlainWorkload>(await call(`get Deployment ${namespace}/${name}`, () => api.readNamespacedDeployment({ namespace, name })));
+        if (isPredictorOf(d.metadata, isvc)) return d;
+      } catch (err) {
+        if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+      }
+    }
+    return undefined;
+  };
+
+  const inferenceService = async (ref: WorkloadRef): Promise<WorkloadObservation> => {
+    const isvc = plain<PlainWorkload>(await call(`get InferenceService ${namespace}/${ref.name}`, () => custom.getNamespacedCustomObject({
+      group: KSERVE_GROUP, version: INFERENCE_SERVICE_VERSION, namespace, plural: INFERENCE_SERVICE_PLURAL, name: ref.name,
+    })));
+    // Serverless: the predictor's Knative Revisions. A cluster without Knative (RawDeployment only) has none.
+    let revisions: PlainRevision[] = [];
+    try {
+      revisions = plain<{ items: PlainRevision[] }>(await call(`list Revisions of InferenceService ${namespace}/${ref.name}`, () => custom.listNamespacedCustomObject({
+        group: KNATIVE_SERVING_GROUP, version: REVISION_VERSION, namespace, plural: REVISION_PLURAL, labelSelector: predictorSelector(ref.name),
+      }))).items;
+    } catch (err) {
+      if (!resourceNotServed(err)) throw err;
+    }
+    const serverless = revisionRollouts(ref.name, revisions);
+    if (serverless.length > 0) return observed(ref, isvc, serverless);
+    const d = await predictorDeployment(ref.name);
+    if (d !== undefined) return observed(ref, isvc, await deploymentRolloutsOf(d, d.metadata?.name ?? ref.name));
+    const seen = observed(ref, isvc, []);
+    seen.status.reason = 'PredictorNotFound';
+    seen.status.message = `InferenceService ${namespace}/${ref.name} has no predictor to read: no Knative Revision labelled ${predictorSelector(ref.name)} `
+      + `and no Deployment ${predictorDeploymentNames(ref.name).join(' or ')} with those labels; anomalies go without rollouts (its labels are still inherited)`;
+    return seen;
+  };
+
   return async (ref) => {
     try {
+      if (ref.kind === 'InferenceService') return await inferenceService(ref);
       if (ref.kind === 'Deployment') {
         const d = plain<PlainWorkload>(await call(`get Deployment ${namespace}/${ref.name}`, () => api.readNamespacedDeployment({ namespace, name: ref.name })));
-        const list = await call(`list ReplicaSets of ${namespace}/${ref.name}`, () => api.listNamespacedReplicaSet({ namespace, labelSelector: labelSelector(d) }));
-        return observed(ref, d, deploymentRollouts(d, plain<{ items: PlainReplicaSet[] }>(list).items));
+        return observed(ref, d, await deploymentRolloutsOf(d, ref.name));
       }
       const s = plain<PlainWorkload>(await call(`get StatefulSet ${namespace}/${ref.name}`, () => api.readNamespacedStatefulSet({ namespace, name: ref.name })));
       const list = await call(`list ControllerRevisions of ${namespace}/${ref.name}`, () => api.listNamespacedControllerRevision({ namespace, labelSelector: labelSelector(s) }));

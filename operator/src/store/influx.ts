@@ -25,12 +25,51 @@ export interface InfluxStoreOptions extends InfluxConnection, RetryPolicy {
 
 const CODES = { unavailable: 'InfluxUnavailable', rejected: 'InfluxRejected' } as const;
 
-export class InfluxStatisticsStore implements RunStore {
+/**
+ * One database of the job's InfluxDB, as every store on it uses it: created on first use (again
+ * after a failure), written in batches and queried with the store's error codes.
+ */
+export class StoreDatabase {
   private readonly client: InfluxDB;
   private ready: Promise<void> | undefined;
 
-  constructor(readonly key: MonitorKey, private readonly options: InfluxStoreOptions) {
+  constructor(private readonly options: InfluxConnection & RetryPolicy) {
     this.client = influxClient(options);
+  }
+
+  ensure(): Promise<void> {
+    this.ready ??= callInflux('create the database', this.options.url, CODES, () => this.client.createDatabase(this.options.database), this.options)
+      .catch((err: unknown) => {
+        this.ready = undefined;
+        throw err;
+      });
+    return this.ready;
+  }
+
+  async write(what: string, points: IPoint[], batchSize: number): Promise<void> {
+    for (let i = 0; i < points.length; i += batchSize) {
+      const batch = points.slice(i, i + batchSize);
+      await callInflux(what, this.options.url, CODES, () => this.client.writePoints(batch, { database: this.options.database, precision: 'ms' }), this.options);
+    }
+  }
+
+  /** A query whose answer is checked for shape: a malformed one is InfluxDB refusing it. */
+  async query(what: string, q: string): Promise<RawResponse> {
+    const raw = await queryInflux(what, this.options.url, CODES, () => this.client.queryRaw(q, { database: this.options.database, precision: 'ms' }) as Promise<RawResponse>, this.options);
+    try {
+      seriesOf(raw);
+    } catch (err) {
+      throw new AlertigerError(CODES.rejected, `InfluxDB at ${this.options.url} refused to ${what}: ${(err as Error).message}`, { cause: err });
+    }
+    return raw;
+  }
+}
+
+export class InfluxStatisticsStore implements RunStore {
+  private readonly db: StoreDatabase;
+
+  constructor(readonly key: MonitorKey, private readonly options: InfluxStoreOptions) {
+    this.db = new StoreDatabase(options);
   }
 
   /**
@@ -102,30 +141,15 @@ export class InfluxStatisticsStore implements RunStore {
   }
 
   private ensureDatabase(): Promise<void> {
-    this.ready ??= callInflux('create the database', this.options.url, CODES, () => this.client.createDatabase(this.options.database), this.options)
-      .catch((err: unknown) => {
-        this.ready = undefined;
-        throw err;
-      });
-    return this.ready;
+    return this.db.ensure();
   }
 
-  private async write(what: string, points: IPoint[]): Promise<void> {
-    const size = this.options.batchSize ?? 5000;
-    for (let i = 0; i < points.length; i += size) {
-      const batch = points.slice(i, i + size);
-      await callInflux(what, this.options.url, CODES, () => this.client.writePoints(batch, { database: this.options.database, precision: 'ms' }), this.options);
-    }
+  private write(what: string, points: IPoint[]): Promise<void> {
+    return this.db.write(what, points, this.options.batchSize ?? 5000);
   }
 
-  private async query(what: string, q: string): Promise<RawResponse> {
-    const raw = await queryInflux(what, this.options.url, CODES, () => this.client.queryRaw(q, { database: this.options.database, precision: 'ms' }) as Promise<RawResponse>, this.options);
-    try {
-      seriesOf(raw);
-    } catch (err) {
-      throw new AlertigerError(CODES.rejected, `InfluxDB at ${this.options.url} refused to ${what}: ${(err as Error).message}`, { cause: err });
-    }
-    return raw;
+  private query(what: string, q: string): Promise<RawResponse> {
+    return this.db.query(what, q);
   }
 }
 

@@ -10,9 +10,9 @@
  * complete when all its parts are stored; a retried Pod rewrites the same points (same run, same
  * shard). The merge step deletes its run's points after the run succeeded; a failed run's stay.
  */
-import type { InfluxDB, IPoint } from 'influx';
-import { AlertigerError } from '../errors.js';
-import { callInflux, influxClient, queryInflux, quoteIdentifier, quoteString, type InfluxConnection, type RetryPolicy } from '../influx/connection.js';
+import type { IPoint } from 'influx';
+import { quoteIdentifier, quoteString, type InfluxConnection, type RetryPolicy } from '../influx/connection.js';
+import { StoreDatabase } from './influx.js';
 import { seriesOf, type MonitorKey, type RawResponse } from './schema.js';
 
 export const SHARD_MEASUREMENT = 'model_health_shard';
@@ -95,59 +95,34 @@ export function joinParts(raw: RawResponse): string | undefined {
   return rows.map((r) => String(r[series.columns.indexOf('data')])).join('');
 }
 
-const CODES = { unavailable: 'InfluxUnavailable', rejected: 'InfluxRejected' } as const;
 
 /** The exchange on the job's InfluxDB. */
 export class ShardExchange {
-  private readonly client: InfluxDB;
-  private ready: Promise<void> | undefined;
+  private readonly db: StoreDatabase;
 
-  constructor(readonly key: RunKey, private readonly options: InfluxConnection & RetryPolicy) {
-    this.client = influxClient(options);
+  constructor(readonly key: RunKey, options: InfluxConnection & RetryPolicy) {
+    this.db = new StoreDatabase(options);
   }
 
   /** Stores a shard's report, replacing what an earlier attempt of the same shard stored. */
   async write(shard: number, text: string, time: number): Promise<void> {
-    await this.ensureDatabase();
-    await this.query('delete an earlier shard summary', deleteQuery(this.key, shard));
-    const points = shardPoints(this.key, shard, text, time);
-    for (let i = 0; i < points.length; i += PARTS_PER_WRITE) {
-      const batch = points.slice(i, i + PARTS_PER_WRITE);
-      await callInflux('write a shard summary', this.options.url, CODES, () => this.client.writePoints(batch, { database: this.options.database, precision: 'ms' }), this.options);
-    }
+    await this.db.ensure();
+    await this.db.query('delete an earlier shard summary', deleteQuery(this.key, shard));
+    await this.db.write('write a shard summary', shardPoints(this.key, shard, text, time), PARTS_PER_WRITE);
   }
 
   /** The shards of the run whose reports are complete. */
   async complete(): Promise<Set<number>> {
-    await this.ensureDatabase();
-    return completeShards(await this.query('read the shards\' progress', progressQuery(this.key)));
+    await this.db.ensure();
+    return completeShards(await this.db.query('read the shards\' progress', progressQuery(this.key)));
   }
 
   async read(shard: number): Promise<string | undefined> {
-    return joinParts(await this.query(`read shard ${shard}'s summary`, reportQuery(this.key, shard)));
+    return joinParts(await this.db.query(`read shard ${shard}'s summary`, reportQuery(this.key, shard)));
   }
 
   /** Deletes the run's reports (after the run stored what it merged from them). */
   async clear(): Promise<void> {
-    await this.query('delete the shard summaries', deleteQuery(this.key));
-  }
-
-  private ensureDatabase(): Promise<void> {
-    this.ready ??= callInflux('create the database', this.options.url, CODES, () => this.client.createDatabase(this.options.database), this.options)
-      .catch((err: unknown) => {
-        this.ready = undefined;
-        throw err;
-      });
-    return this.ready;
-  }
-
-  private async query(what: string, q: string): Promise<RawResponse> {
-    const raw = await queryInflux(what, this.options.url, CODES, () => this.client.queryRaw(q, { database: this.options.database, precision: 'ms' }) as Promise<RawResponse>, this.options);
-    try {
-      seriesOf(raw);
-    } catch (err) {
-      throw new AlertigerError(CODES.rejected, `InfluxDB at ${this.options.url} refused to ${what}: ${(err as Error).message}`, { cause: err });
-    }
-    return raw;
+    await this.db.query('delete the shard summaries', deleteQuery(this.key));
   }
 }

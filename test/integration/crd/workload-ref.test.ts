@@ -1,8 +1,8 @@
 /**
  * spec.model.workloadRef at admission (docs/rollouts.md), on the real API server and in
- * validateSpec, with one verdict from each: Deployments and StatefulSets are admitted,
- * deploymentRef still is, KServe's InferenceService is refused (not supported yet) naming the
- * kinds that are, and both references at once are refused saying why.
+ * validateSpec, with one verdict from each: Deployments, StatefulSets and KServe InferenceServices
+ * are admitted, deploymentRef still is, another kind (a Pod) is refused naming the kinds that are,
+ * and both references at once are refused saying why.
  */
 import assert from 'node:assert/strict';
 import yaml from 'js-yaml';
@@ -21,7 +21,8 @@ const CASES: { why: string; model: Record<string, unknown>; refused?: RegExp }[]
   { why: 'a Deployment', model: { workloadRef: { kind: 'Deployment', name: 'ranker' } } },
   { why: 'a StatefulSet', model: { workloadRef: { kind: 'StatefulSet', name: 'ranker-db' } } },
   { why: 'the older deploymentRef', model: { deploymentRef: { name: 'ranker' } } },
-  { why: 'a KServe InferenceService', model: { workloadRef: { kind: 'InferenceService', name: 'ranker' } }, refused: /workloadRef\.kind.*"Deployment", "StatefulSet"|workloadRef\.kind.*Deployment, StatefulSet/s },
+  { why: 'a KServe InferenceService', model: { workloadRef: { kind: 'InferenceService', name: 'ranker' } } },
+  { why: 'a Pod (no rollouts)', model: { workloadRef: { kind: 'Pod', name: 'ranker' } }, refused: /workloadRef\.kind.*"Deployment", "StatefulSet", "InferenceService"|workloadRef\.kind.*Deployment, StatefulSet, InferenceService/s },
   { why: 'both references', model: { workloadRef: { kind: 'Deployment', name: 'a' }, deploymentRef: { name: 'a' } }, refused: /only one of workloadRef or deploymentRef/ },
   { why: 'a name that is no object name', model: { workloadRef: { kind: 'Deployment', name: 'Ranker_1' } }, refused: /workloadRef\.name/ },
   { why: 'no kind', model: { workloadRef: { name: 'ranker' } }, refused: /workloadRef\.kind/ },

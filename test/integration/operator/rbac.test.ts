@@ -15,7 +15,30 @@ import { repoRoot } from '../../harness/golden.js';
 
 const rbacFile = join(repoRoot(), 'manifests', 'install', 'rbac.yaml');
 
+/** Groups whose CRDs this API server lacks (KServe, Knative): the rules on them still grant. */
+const UNSERVED_GROUPS = ['serving.kserve.io', 'serving.knative.dev'];
+
+/**
+ * A check on a resource of a group the API server does not serve, asked directly with a
+ * SelfSubjectAccessReview: `kubectl auth can-i` cannot map such a resource and asks about a core
+ * resource of that literal name instead.
+ */
+async function canIUnserved(token: string, [verb, target, ...flags]: string[]): Promise<boolean | undefined> {
+  const [resourceGroup, name] = target!.split('/');
+  const group = UNSERVED_GROUPS.find((g) => resourceGroup!.endsWith(`.${g}`));
+  if (group === undefined) return undefined;
+  const ns = flags[0] === '-n' ? flags[1] : undefined;
+  const review = {
+    apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview',
+    spec: { resourceAttributes: { verb, group, resource: resourceGroup!.slice(0, -group.length - 1), ...(ns ? { namespace: ns } : {}), ...(name ? { name } : {}) } },
+  };
+  const out = await kubectlOk(['create', '--validate=false', '-f', '-', '-o', 'json'], { input: JSON.stringify(review), token });
+  return (JSON.parse(out) as { status: { allowed: boolean } }).status.allowed;
+}
+
 async function canI(token: string, args: string[]): Promise<boolean> {
+  const unserved = await canIUnserved(token, args);
+  if (unserved !== undefined) return unserved;
   const result = await kubectl(['auth', 'can-i', ...args], { token });
   if (result.code !== 0 && result.code !== 1) throw new Error(`kubectl auth can-i ${args.join(' ')}: ${result.stderr}`);
   return result.stdout.trim() === 'yes';
@@ -81,6 +104,8 @@ describe('RBAC of the operator and the job on a real API server', function () {
       // Not used by the operator: granted to the jobs, which it may only grant when it holds them.
       ['get', 'deployments.apps', '-n', ns],
       ['list', 'controllerrevisions.apps', '-n', ns],
+      ['get', 'inferenceservices.serving.kserve.io', '-n', ns],
+      ['list', 'revisions.serving.knative.dev', '-n', ns],
       ['create', 'leases.coordination.k8s.io', '-n', OPERATOR_NAMESPACE],
       ['update', 'leases.coordination.k8s.io/alertiger-operator', '-n', OPERATOR_NAMESPACE],
     ];
@@ -136,6 +161,9 @@ describe('RBAC of the operator and the job on a real API server', function () {
       ['get', 'statefulsets.apps/ranker', '-n', ns],
       ['list', 'replicasets.apps', '-n', ns],
       ['list', 'controllerrevisions.apps', '-n', ns],
+      // A KServe InferenceService and its predictor's Knative Revisions (their CRDs need not be installed).
+      ['get', 'inferenceservices.serving.kserve.io/ranker', '-n', ns],
+      ['list', 'revisions.serving.knative.dev', '-n', ns],
     ];
     const denied = [
       ['list', 'modelmonitors.alertiger.io', '-n', ns],
@@ -156,6 +184,11 @@ describe('RBAC of the operator and the job on a real API server', function () {
       ['update', 'deployments.apps/ranker', '-n', ns],
       ['patch', 'deployments.apps/ranker', '-n', ns],
       ['get', 'deployments.apps/ranker', '-n', other],
+      ['list', 'inferenceservices.serving.kserve.io', '-n', ns],
+      ['update', 'inferenceservices.serving.kserve.io/ranker', '-n', ns],
+      ['get', 'inferenceservices.serving.kserve.io/ranker', '-n', other],
+      ['get', 'revisions.serving.knative.dev', '-n', ns],
+      ['list', 'revisions.serving.knative.dev', '-n', other],
       ['list', 'replicasets.apps', '-n', other],
     ];
     assert.deepEqual(await mismatches(token, true, allowed), [], 'job denied what it needs');

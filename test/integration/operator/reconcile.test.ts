@@ -83,6 +83,8 @@ describe('operator reconcile on a real API server', function () {
       [['modelmonitors/status'], undefined, ['patch', 'update']],
       [['deployments', 'statefulsets'], undefined, ['get']],
       [['replicasets', 'controllerrevisions'], undefined, ['list']],
+      [['inferenceservices'], undefined, ['get']],
+      [['revisions'], undefined, ['list']],
     ]);
     const secrets = await getJson<{ items: { metadata: { name: string } }[] }>(['-n', ns, 'get', 'secrets']);
     assert.deepEqual(secrets.items.map((i) => i.metadata.name), [SECRET_NAME], 'the operator writes no Secret');

@@ -9,12 +9,11 @@
  * turns the sharded CronJob into one Pod per shard. Then `alertiger run --shards 3` locally.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import type { ModelMonitor } from '../../../operator/src/api/types.js';
+import { packageRoot } from '../../../operator/src/paths.js';
 import { buildCronJob } from '../../../operator/src/jobs/index.js';
 import { SHARD_ENV } from '../../../operator/src/jobs/shards.js';
 import type { WindowStatistics } from '../../../operator/src/run/ports.js';
@@ -23,26 +22,14 @@ import { InfluxStatisticsStore } from '../../../operator/src/store/influx.js';
 import { ShardExchange } from '../../../operator/src/store/shards.js';
 import { DEFAULT_START, generateInferenceLog } from '../../../operator/src/synthetic/index.js';
 import { writeInferenceLog } from '../../e2e/influx-log.js';
+import { alertiger, type CliResult } from '../../harness/cli.js';
 import { applyMonitor, getJson, getMonitor, kubectlOk, newNamespace, servers, waitFor } from '../operator/helpers.js';
 
 const DAY = 86_400_000;
 const start = Date.parse(DEFAULT_START);
-const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'operator', 'src', 'cli.js');
-
-interface Result { code: number; stdout: string; stderr: string }
-
 /** `alertiger job` in its own process with exactly the given environment, as a Pod runs it. */
-function job(args: string[], env: Record<string, string>): Promise<Result> {
-  const script = `import { main } from ${JSON.stringify(pathToFileURL(cli).href)}; process.exitCode = await main(process.argv.slice(1));`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function job(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return alertiger(args, packageRoot(), env);
 }
 
 describe('a sharded run (3 job processes) against one Pod (kube-apiserver, InfluxDB, Alertmanager)', function () {
@@ -106,7 +93,7 @@ describe('a sharded run (3 job processes) against one Pod (kube-apiserver, Influ
 
   const args = (name: string, day: number): string[] => ['job', '--monitor', `${ns}/${name}`, '--now', new Date(start + day * DAY + 2 * 3600_000).toISOString()];
 
-  async function runShards(name: string, day: number, indexes: number[], extra: Record<string, string> = {}): Promise<Result[]> {
+  async function runShards(name: string, day: number, indexes: number[], extra: Record<string, string> = {}): Promise<CliResult[]> {
     const jobName = `${name}-alertiger-${day}`;
     return Promise.all(indexes.map((i) => job(args(name, day), { ...podEnv(name, 3, jobName, i), ...extra })));
   }
@@ -240,14 +227,14 @@ describe('alertiger run --shards N (local child processes)', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const run = (store: string, extra: string[]): Promise<Result> => job(['run', '-f', join(dir, 'monitor.yaml'), '--store', join(dir, store), '--now',
+  const run = (store: string, extra: string[]): Promise<CliResult> => job(['run', '-f', join(dir, 'monitor.yaml'), '--store', join(dir, store), '--now',
     new Date(start + 38 * DAY + 2 * 3600_000).toISOString(), '--json', ...(detector !== undefined ? ['--detector', detector] : []), ...extra], { HOME: dir });
 
   it('gives the status of one process with 3 shard processes', async () => {
     const [one, three] = await Promise.all([run('one', []), run('three', ['--shards', '3'])]);
     assert.equal(one.code, 1, one.stdout + one.stderr);
     assert.equal(three.code, 1, three.stdout + three.stderr);
-    const status = (r: Result): Record<string, unknown> => {
+    const status = (r: CliResult): Record<string, unknown> => {
       const s = (JSON.parse(r.stdout) as { status: ModelMonitor['status'] & object; storedWindows: number });
       return { health: s.status.health, anomalies: s.status.anomalies?.map((a) => `${a.category}/${a.subject}/${a.statistic}`).sort(), scoredSeries: s.status.scoredSeries, totalSeries: s.status.totalSeries, lastWindowEnd: s.status.lastWindowEnd, stored: s.storedWindows };
     };

@@ -37,6 +37,8 @@ describe('buildChildren', () => {
       { apiGroups: ['alertiger.io'], resources: ['modelmonitors/status'], verbs: ['patch', 'update'] },
       { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get'] },
       { apiGroups: ['apps'], resources: ['replicasets', 'controllerrevisions'], verbs: ['list'] },
+      { apiGroups: ['serving.kserve.io'], resources: ['inferenceservices'], verbs: ['get'] },
+      { apiGroups: ['serving.knative.dev'], resources: ['revisions'], verbs: ['list'] },
     ]);
     assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'alertiger-job', namespace: 'ml-prod' }]);
   });
