@@ -97,9 +97,11 @@ export function reportSeries(history: StatSeries | undefined, points: readonly D
   };
 }
 
-/** What the status says of coverage and data quality, for the page. */
-function coverageOf(status: ModelMonitorStatus): Pick<ReportData['monitor'], 'scoredSeries' | 'totalSeries' | 'healthMessage' | 'dataProblems'> {
-  const out: Pick<ReportData['monitor'], 'scoredSeries' | 'totalSeries' | 'healthMessage' | 'dataProblems'> = {};
+type StatusFacts = Pick<ReportData['monitor'], 'scoredSeries' | 'totalSeries' | 'healthMessage' | 'dataProblems' | 'backtest' | 'precision30d'>;
+
+/** What the status says of coverage, data quality, the backtest and feedback, for the page. */
+function coverageOf(status: ModelMonitorStatus): StatusFacts {
+  const out: StatusFacts = {};
   if (status.scoredSeries !== undefined && status.totalSeries !== undefined) {
     out.scoredSeries = status.scoredSeries;
     out.totalSeries = status.totalSeries;
@@ -108,5 +110,8 @@ function coverageOf(status: ModelMonitorStatus): Pick<ReportData['monitor'], 'sc
   if (healthy !== undefined && healthy.status !== 'True') out.healthMessage = healthy.message;
   const quality = status.conditions?.find((c) => c.type === CONDITION_DATA_QUALITY);
   if (quality !== undefined && quality.status === 'False') out.dataProblems = quality.message;
+  if (status.backtest !== undefined) out.backtest = status.backtest.message;
+  const precision = status.feedback?.last30d.precision;
+  if (precision !== undefined) out.precision30d = precision;
   return out;
 }

@@ -28,8 +28,7 @@ export function renderReport(data: ReportData): string {
     const id = `chart-${i + 1}`;
     const chart = renderChart(a.series, { id, title: `${a.subject} ${a.statistic}`, threshold: data.threshold });
     charts[id] = chart.hover;
-    // The feedback command closes the anomaly's section (it needs the monitor's namespace and name).
-    return anomalySection(a, i + 1, chart.svg).replace(/\n<\/section>$/, `${feedbackLine(a, monitor)}\n</section>`);
+    return anomalySection(a, i + 1, chart.svg, feedbackLine(a, monitor));
   });
   const health = healthClass(monitor.health);
   return [
@@ -49,10 +48,13 @@ export function renderReport(data: ReportData): string {
     `<span>Last run <b>${timeTag(monitor.lastRunTime)}</b></span>`,
     `<span>Open anomalies <b>${anomalies.length}</b></span>`,
     monitor.totalSeries !== undefined ? `<span>Series scored <b>${monitor.scoredSeries} of ${monitor.totalSeries}</b></span>` : '',
+    monitor.precision30d !== undefined ? `<span>Alert precision, 30 days <b>${esc(formatNumber(monitor.precision30d))}</b></span>` : '',
     '</div></header>',
     monitor.dataProblems !== undefined ? `<p class="notice">Data quality: ${esc(monitor.dataProblems)}</p>` : '',
     monitor.mode === 'Shadow'
       ? '<p class="notice">Shadow mode: anomalies are detected and recorded here, but no alerts are sent.</p>' : '',
+    // What the first run's replay said of this monitor's noise (status.backtest), before any page.
+    monitor.backtest !== undefined ? `<p class="notice">Backtest at creation: ${esc(monitor.backtest)}.</p>` : '',
     anomalies.length > 0 ? summary(anomalies) : emptyState(monitor.health, monitor.healthMessage),
     ...sections,
     runsTable(data.runs),
@@ -76,7 +78,8 @@ export function rankAnomalies(anomalies: readonly ReportAnomaly[]): ReportAnomal
     level(a) - level(b) || b.severity - a.severity || b.score - a.score || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
-function anomalySection(a: ReportAnomaly, rank: number, svg: string): string {
+/** `feedback`: the line that closes the section, with the command that marks the anomaly. */
+function anomalySection(a: ReportAnomaly, rank: number, svg: string, feedback: string): string {
   const modelLevel = a.modelLevel === true || a.category === 'model';
   const level = severityLevel(a.severity);
   const outside = a.observed > a.upper || a.observed < a.lower;
@@ -104,6 +107,7 @@ function anomalySection(a: ReportAnomaly, rank: number, svg: string): string {
     svg,
     '<div class="legend"><span><i class="l-obs"></i>observed</span><span><i class="l-base"></i>expected (baseline)</span>',
     '<span><i class="l-band"></i>expected band</span><span><i class="l-flag"></i>flagged</span></div>',
+    feedback,
     '</section>',
   ].filter((part) => part !== '').join('\n');
 }
@@ -112,7 +116,7 @@ function anomalySection(a: ReportAnomaly, rank: number, svg: string): string {
 function feedbackLine(a: ReportAnomaly, monitor: ReportData['monitor']): string {
   if (a.id === undefined || a.id === '') return '';
   const command = `kubectl -n ${monitor.namespace} annotate --overwrite modelmonitor ${monitor.name} feedback.alertiger.io/${a.id}=incident`;
-  return `\n<p class="feedback">Id <code>${esc(a.id)}</code>. Was it an incident? <code>${esc(command)}</code> (or <code>=false-alarm</code>, optionally <code>:note</code>)</p>`;
+  return `<p class="feedback">Id <code>${esc(a.id)}</code>. Was it an incident? <code>${esc(command)}</code> (or <code>=false-alarm</code>, optionally <code>:note</code>)</p>`;
 }
 
 function summary(anomalies: ReportAnomaly[]): string {

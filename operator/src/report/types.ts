@@ -71,6 +71,10 @@ export interface ReportMonitor {
   healthMessage?: string;
   /** The DataQuality condition's message when it is False. */
   dataProblems?: string;
+  /** The first run's backtest, in its own words (status.backtest.message). */
+  backtest?: string;
+  /** Incidents over judged alerts in the last 30 days (status.feedback); absent with no verdict. */
+  precision30d?: number;
 }
 
 export interface ReportData {

@@ -45,6 +45,17 @@ describe('buildReportData', () => {
       assert.deepEqual(data.anomalies[0].series.observed, [39, 40, 41]);
       assert.deepEqual(data.anomalies[0].series.flagged, [false, false, true]);
       assert.equal(data.runs.length, 1);
+
+      // The backtest's sentence and the 30-day precision of the feedback come from the status.
+      const counts = (precision?: number): { incidents: number; falseAlarms: number; unlabelled: number; precision?: number } =>
+        ({ incidents: 3, falseAlarms: 1, unlabelled: 0, ...(precision !== undefined ? { precision } : {}) });
+      const more = await buildReportData(monitor, {
+        ...status,
+        backtest: { time: 't', from: 'f', to: 't', scoredWeeks: 8, sensitivity: 'medium', message: 'would have raised 2 alerts' },
+        feedback: { last30d: counts(0.75), last90d: counts(0.5) },
+      }, store, { now: new Date(4 * DAY) });
+      assert.equal(more.monitor.backtest, 'would have raised 2 alerts');
+      assert.equal(more.monitor.precision30d, 0.75);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -27,6 +27,19 @@ describe('renderReport', () => {
     assert.match(html, /Data quality: 40 corrupt lines \(first: line 17 bad JSON\)/);
   });
 
+  it('shows the backtest at creation and the alert precision from feedback, escaped', () => {
+    const data = healthyReport();
+    data.monitor = {
+      ...data.monitor, precision30d: 0.75,
+      backtest: 'Replayed over 8 weeks of history, this monitor would have raised 9 alerts (1.13 a week) at sensitivity medium; sensitivity low would give <0.88> a week',
+    };
+    const html = renderReport(data);
+    assert.match(html, /Alert precision, 30 days <b>0\.75<\/b>/);
+    assert.match(html, /<p class="notice">Backtest at creation: Replayed over 8 weeks of history, .* would give &lt;0\.88&gt; a week\.<\/p>/);
+    // Neither appears when the status has neither.
+    assert.doesNotMatch(renderReport(healthyReport()), /Backtest at creation|Alert precision/);
+  });
+
   it('is deterministic: the same data gives the same bytes', () => {
     assert.equal(renderReport(sampleReport()), renderReport(sampleReport()));
   });
