@@ -146,7 +146,9 @@ function alertAnnotations(monitor: ModelMonitor, anomaly: AnomalyStatus, reportU
       `${anomaly.statistic} of ${anomaly.category} ${anomaly.subject} observed ${fmt(anomaly.observed)}, ` +
         `expected ${fmt(anomaly.expected)} within [${fmt(anomaly.lower)}, ${fmt(anomaly.upper)}]; ${since}`,
     ];
-  const annotations: Record<string, string> = { ...(monitor.spec.alerting?.annotations ?? {}), summary, description };
+  // A rollout just before the anomaly is the first thing on-call should know: it leads the summary's tail too.
+  const headline = anomaly.rollout !== undefined ? `${summary} (${anomaly.rollout.message})` : summary;
+  const annotations: Record<string, string> = { ...(monitor.spec.alerting?.annotations ?? {}), summary: headline, description };
   if (anomaly.rollout !== undefined) annotations.rollout = anomaly.rollout.message;
   if (reportUrl !== undefined && reportUrl !== '') annotations.report_url = reportUrl;
   Object.assign(annotations, feedbackAnnotations(monitor, anomaly));

@@ -147,6 +147,9 @@ describe('workload reference and routing labels', () => {
     const [linked, plain] = alertsForStatus(monitor(undefined, withRollouts([anomaly(day0 + DAY), anomaly(day0 + 5 * DAY, { subject: 'x' })], rollouts, '1d')), options);
     assert.equal(linked.annotations.rollout, 'started 10 h after revision 14: image ranker:1.4 -> ranker:1.5');
     assert.equal(plain.annotations.rollout, undefined);
+    // The summary, what most receivers show first, ends with the rollout; the plain one does not.
+    assert.match(linked.annotations.summary!, /\(started 10 h after revision 14: image ranker:1\.4 -> ranker:1\.5\)$/);
+    assert.doesNotMatch(plain.annotations.summary!, /revision/);
   });
 });
 
