@@ -169,7 +169,9 @@ export function episodesOf(points: readonly DetectionPoint[], stepMs: number, ma
   for (const p of points) {
     if (!p.anomaly) continue;
     const key = episodeKey(p);
-    bySeries.set(key, [...(bySeries.get(key) ?? []), p]);
+    const series = bySeries.get(key);
+    if (series === undefined) bySeries.set(key, [p]);
+    else series.push(p);
   }
   const episodes: Episode[] = [];
   for (const series of bySeries.values()) {

@@ -4,14 +4,10 @@
  * here only open and read; every choice of what to read is made by the pure plan.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import type { DefaultedSpec } from '../api/defaults.js';
 import { granularityMs } from '../api/granularity.js';
 import { AlertigerError } from '../errors.js';
-import { CsvParser } from '../sources/csv.js';
-import { openFileSource } from '../sources/file.js';
-import { expandGlob } from '../sources/glob.js';
-import { parseJsonLines } from '../sources/jsonl.js';
+import { isUrl, localFiles, openFileSource, textRows } from '../sources/file.js';
 import { splitLines } from '../sources/lines.js';
 import type { FileFormat, RowBatch, RowSource } from '../sources/types.js';
 import { planFileShare, timeSlices, type FilePart, type ShardId, type SourceFile } from './plan.js';
@@ -40,21 +36,8 @@ export function shareOpener(spec: DefaultedSpec, id: ShardId, openInflux: Source
 
 /** The files of a file source in name order, with sizes; a URL is one file, read whole. */
 export async function listFiles(path: string, format: FileFormat): Promise<SourceFile[]> {
-  if (/^https?:\/\//i.test(path)) return [{ path, size: 0, splittable: false }];
-  let paths: string[];
-  try {
-    paths = await expandGlob(path);
-  } catch (err) {
-    throw new AlertigerError('SourceInvalid', err instanceof Error ? err.message : `bad path ${path}`, { cause: err });
-  }
-  if (paths.length === 0) throw new AlertigerError('SourceNotFound', `no file matches ${path}`);
-  const files: SourceFile[] = [];
-  for (const p of paths) {
-    const s = await stat(p).catch((err: NodeJS.ErrnoException) => err);
-    if (s instanceof Error) throw new AlertigerError(s.code === 'EACCES' ? 'SourcePermissionDenied' : 'SourceNotFound', `inference log ${p} cannot be read: ${s.code ?? s.message}`);
-    files.push({ path: p, size: s.size, splittable: format !== 'parquet' && !p.toLowerCase().endsWith('.gz') });
-  }
-  return files;
+  if (isUrl(path)) return [{ path, size: 0, splittable: false }];
+  return (await localFiles(path)).map((f) => ({ ...f, splittable: format !== 'parquet' && !f.path.toLowerCase().endsWith('.gz') }));
 }
 
 async function openPart(part: FilePart, format: FileFormat, timestamp: string): Promise<RowSource> {
@@ -64,20 +47,13 @@ async function openPart(part: FilePart, format: FileFormat, timestamp: string): 
 
 /** The rows of the lines beginning in [start, end) of an uncompressed JSONL or CSV file. */
 export async function* rangeRows(path: string, format: FileFormat, range: { start: number; end: number }, timestamp: string): AsyncGenerator<RowBatch> {
+  if (format === 'parquet') throw new AlertigerError('SourceInvalid', `${path}: a Parquet file is read whole, not by byte range`);
   // Line numbers count from the range's start; the file name says where that is.
   const file = range.start > 0 ? `${path} (from byte ${range.start})` : undefined;
   const options = { timestamp, ...(file !== undefined ? { file } : {}) };
-  if (format === 'csv') {
-    const parser = new CsvParser(options);
-    // A range past the first line starts without the header: read it from the file's head.
-    const header = range.start > 0 ? await firstLine(path) : undefined;
-    if (header !== undefined) parser.parse({ first: 0, lines: [header] });
-    for await (const batch of splitLines(rangeBytes(path, range.start, range.end))) yield parser.parse(batch);
-    const tail = parser.end();
-    if (tail.length > 0) yield { rows: [], corrupt: tail };
-    return;
-  }
-  for await (const batch of splitLines(rangeBytes(path, range.start, range.end))) yield parseJsonLines(batch, options);
+  // A CSV range past the first line starts without the header: read it from the file's head.
+  const header = format === 'csv' && range.start > 0 ? await firstLine(path) : undefined;
+  yield* textRows(rangeBytes(path, range.start, range.end), format, options, header);
 }
 
 /**

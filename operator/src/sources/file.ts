@@ -53,18 +53,7 @@ export async function openFileSource(spec: FileSourceSpec, options: FileSourceOp
     const input = await openUrl(spec.path, format, options);
     return readInput(input, format, { timestamp: options.timestamp });
   }
-  let paths: string[];
-  try {
-    paths = await expandGlob(spec.path);
-  } catch (err) {
-    throw new AlertigerError('SourceInvalid', err instanceof Error ? err.message : `bad path ${spec.path}`, { cause: err });
-  }
-  if (paths.length === 0) throw new AlertigerError('SourceNotFound', `no file matches ${spec.path}`);
-  for (const p of paths) {
-    const s = await stat(p).catch((err: NodeJS.ErrnoException) => err);
-    if (s instanceof Error) throw readError(p, s);
-    if (!s.isFile()) throw new AlertigerError('SourceNotFound', `inference log ${p} is not a file`);
-  }
+  const paths = (await localFiles(spec.path)).map((f) => f.path);
   const many = paths.length > 1;
   return (async function* () {
     for (const p of paths) {
@@ -72,6 +61,28 @@ export async function openFileSource(spec: FileSourceSpec, options: FileSourceOp
       yield* readInput({ name: p, bytes, buffer: () => fileAsyncBuffer(p) }, format, { timestamp: options.timestamp, file: many ? p : undefined });
     }
   })();
+}
+
+/**
+ * The files a local path or glob names, in name order, with their sizes: each must exist and be
+ * a readable file (what a run and each shard of a sharded run read).
+ */
+export async function localFiles(path: string): Promise<Array<{ path: string; size: number }>> {
+  let paths: string[];
+  try {
+    paths = await expandGlob(path);
+  } catch (err) {
+    throw new AlertigerError('SourceInvalid', err instanceof Error ? err.message : `bad path ${path}`, { cause: err });
+  }
+  if (paths.length === 0) throw new AlertigerError('SourceNotFound', `no file matches ${path}`);
+  const files: Array<{ path: string; size: number }> = [];
+  for (const p of paths) {
+    const s = await stat(p).catch((err: NodeJS.ErrnoException) => err);
+    if (s instanceof Error) throw readError(p, s);
+    if (!s.isFile()) throw new AlertigerError('SourceNotFound', `inference log ${p} is not a file`);
+    files.push({ path: p, size: s.size });
+  }
+  return files;
 }
 
 /** The format from the file name: .jsonl/.ndjson/.json, .csv, .parquet/.pq, each optionally .gz (not Parquet). */
@@ -100,14 +111,23 @@ async function* readInput(input: Input, format: FileFormat, options: ParseOption
     }
     return;
   }
+  yield* textRows(input.bytes(), format, options);
+}
+
+/**
+ * The rows of a JSON Lines or CSV byte stream. `header`: a CSV header line read elsewhere, for
+ * bytes that start past the file's first line (a shard's byte range).
+ */
+export async function* textRows(bytes: AsyncIterable<Uint8Array>, format: 'jsonl' | 'csv', options: ParseOptions, header?: string): AsyncGenerator<RowBatch> {
   if (format === 'csv') {
     const parser = new CsvParser(options);
-    for await (const batch of splitLines(input.bytes())) yield parser.parse(batch);
+    if (header !== undefined) parser.parse({ first: 0, lines: [header] });
+    for await (const batch of splitLines(bytes)) yield parser.parse(batch);
     const tail = parser.end();
     if (tail.length > 0) yield { rows: [], corrupt: tail };
     return;
   }
-  for await (const batch of splitLines(input.bytes())) yield parseJsonLines(batch, options);
+  for await (const batch of splitLines(bytes)) yield parseJsonLines(batch, options);
 }
 
 async function* fileBytes(path: string): AsyncGenerator<Uint8Array> {
@@ -153,7 +173,7 @@ function readError(path: string, err: NodeJS.ErrnoException): AlertigerError {
   return new AlertigerError(code, `inference log ${path} cannot be read: ${reason}`);
 }
 
-function isUrl(path: string): boolean {
+export function isUrl(path: string): boolean {
   return /^https?:\/\//i.test(path);
 }
 
