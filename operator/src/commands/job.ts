@@ -18,7 +18,7 @@ import { postAlerts } from '../alerting/client.js';
 import { MonitorGoneError, guardAgainstDeletion } from '../run/deletion-guard.js';
 import { helpFor, loadJobConfig, type Credentials, type JobConfig } from '../config.js';
 import { AlertigerError, describeError, errorCode } from '../errors.js';
-import { loadKubeConfig } from '../k8s/client.js';
+import { loadKubeConfig } from '../k8s/kubeconfig.js';
 import { createLogger } from '../log.js';
 import { openFileSource, openInfluxSource, type RowSource } from '../sources/index.js';
 import { InfluxStatisticsStore } from '../store/influx.js';

@@ -4,7 +4,8 @@
  */
 import { helpFor, identityOf, loadOperatorConfig } from '../config.js';
 import { startOperator } from '../controller/start.js';
-import { ClientNodePort, loadKubeConfig } from '../k8s/client.js';
+import { HttpKubePort } from '../k8s/client.js';
+import { loadConnection } from '../k8s/connection.js';
 import { createLogger } from '../log.js';
 import { influxReportHandler } from '../server/report-page.js';
 
@@ -15,7 +16,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const config = loadOperatorConfig(args, process.env);
   const log = createLogger({ context: { component: 'operator' } });
-  const port = new ClientNodePort(loadKubeConfig(config.kubeconfig), { log });
+  const port = new HttpKubePort(await loadConnection(config.kubeconfig), { log });
   // The report page linked from every alert: status from the cache, series from InfluxDB.
   const reportHandler = influxReportHandler({ influxUrl: config.influxUrl, influxDatabase: config.influxDatabase, log });
   const operator = await startOperator(config, { port, log, identity: identityOf(config), reportHandler });

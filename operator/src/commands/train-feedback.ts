@@ -17,7 +17,7 @@ import type { Logger } from '../log.js';
 import type { FeedbackRecord } from '../run/feedback.js';
 import { resolutions, seriesKey } from '../run/noise.js';
 import type { DetectionPoint, StatSeries } from '../run/ports.js';
-import { loadKubeConfig } from '../k8s/client.js';
+import { loadKubeConfig } from '../k8s/kubeconfig.js';
 import { toKubeError } from '../k8s/errors.js';
 import { InfluxStatisticsStore } from '../store/influx.js';
 import { feedbackQuery, parseFeedback, type RawResponse } from '../store/schema.js';

@@ -1,15 +1,17 @@
 /**
- * The KubePort on @kubernetes/client-node 1.x's KubeConfig and ListWatch (informers restarted by
- * RestartingInformer), with its own plain-JSON requests for reads and writes: creates, replaces
- * and deletes of whole objects (field manager `alertiger-operator`) and server-side apply of the
- * status subresource. Every request is counted.
+ * The KubePort over node:https, in plain JSON: informers (ListWatch, restarted by
+ * RestartingInformer), reads, creates, replaces and deletes of whole objects (field manager
+ * `alertiger-operator`) and server-side apply of the status subresource. Every request is
+ * counted. Credentials come from connection.ts; @kubernetes/client-node is not loaded here (its
+ * import alone costs the operator about 70 MB, connection.ts says why).
  */
-import { Agent, request, type RequestOptions } from 'node:https';
-import { ApiException, KubeConfig, ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import { Agent, request } from 'node:https';
 import type { Logger } from '../log.js';
+import type { ApiConnection } from './connection.js';
 import { FIELD_MANAGER } from './field-managers.js';
 import { KubeApiError, retryOnConflict, toKubeError } from './errors.js';
-import { RestartingInformer, type RawInformer } from './informer.js';
+import { RestartingInformer } from './informer.js';
+import { ListWatch, type WatchEventHandler, type WatchHandle } from './list-watch.js';
 import { emptyStats, withoutManagedFields, type Informer, type InformerHandlers, type InformerOptions, type KubePort, type RequestStats } from './port.js';
 import { collectionPath, LEASE, objectPath, type KubeObject, type ResourceType } from './types.js';
 
@@ -21,43 +23,14 @@ export interface ClientOptions {
   pageSize?: number;
 }
 
-/** A KubeConfig from a kubeconfig file, or the in-cluster service account when none is given. */
-export function loadKubeConfig(kubeconfig: string | undefined): KubeConfig {
-  const kc = new KubeConfig();
-  if (kubeconfig !== undefined) kc.loadFromFile(kubeconfig);
-  else kc.loadFromCluster();
-  return kc;
-}
-
-/**
- * client-node's Watch, counting requests and asking the server to end each watch after 5 to 10
- * minutes (as client-go does): a connection that died without a FIN would otherwise leave the
- * cache silently stale forever. ListWatch re-watches from the last resourceVersion when the
- * server ends a watch, and bookmarks keep that version fresh.
- */
-class CountingWatch extends Watch {
-  constructor(config: KubeConfig, private readonly onWatch: () => void, private readonly transform: (obj: KubeObject) => KubeObject) {
-    super(config);
-  }
-
-  override watch(path: string, query: Record<string, string | number | boolean | undefined>, cb: (phase: string, obj: unknown, w?: unknown) => void, done: (err: unknown) => void): Promise<AbortController> {
-    this.onWatch();
-    const timeoutSeconds = 300 + Math.floor(Math.random() * 300);
-    // Objects are trimmed before the cache sees them; bookmarks and errors pass as they are.
-    const trimmed = (phase: string, obj: unknown, w?: unknown): void =>
-      cb(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? this.transform(obj as KubeObject) : obj, w);
-    return super.watch(path, { ...query, allowWatchBookmarks: true, timeoutSeconds }, trimmed, done);
-  }
-}
-
-export class ClientNodePort implements KubePort {
+export class HttpKubePort implements KubePort {
   private readonly counts: RequestStats = emptyStats();
   private readonly timeoutMs: number;
 
-  private readonly http: SharedAgent;
+  private readonly http: Connection;
 
-  constructor(private readonly kc: KubeConfig, private readonly options: ClientOptions) {
-    this.http = new SharedAgent(kc);
+  constructor(connection: ApiConnection, private readonly options: ClientOptions) {
+    this.http = new Connection(connection);
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
 
@@ -69,14 +42,18 @@ export class ClientNodePort implements KubePort {
     const namespaces: (string | undefined)[] = options.namespaces.length > 0 ? [...options.namespaces] : [undefined];
     const transform = options.transform ?? withoutManagedFields;
     const raws = namespaces.map((namespace) => {
-      const watch = new CountingWatch(this.kc, () => this.counts.watches++, transform);
-      const list = async (): Promise<{ metadata: { resourceVersion?: string }; items: T[] }> => {
+      const list = async (): Promise<{ resourceVersion: string; items: T[] }> => {
         const all = await this.listAll<T>(type, namespace, options.labelSelector);
-        return { metadata: all.metadata, items: all.items.map((item) => transform(item) as T) };
+        return { resourceVersion: all.metadata.resourceVersion ?? '', items: all.items.map((item) => transform(item) as T) };
       };
-      // ListWatch wants client-node's list type; ours has the same shape in plain JSON.
-      const listFn = list as unknown as () => Promise<{ metadata?: object; items: KubernetesObject[] }>;
-      return new ListWatch<KubernetesObject>(collectionPath(type, namespace), watch, listFn as never, false, options.labelSelector) as unknown as RawInformer<T>;
+      const watch = (resourceVersion: string, onEvent: WatchEventHandler, done: (err?: unknown) => void): Promise<WatchHandle> => {
+        this.counts.watches++;
+        // Objects are trimmed before the cache sees them; bookmarks and errors pass as they are.
+        const trimmed: WatchEventHandler = (phase, obj) =>
+          onEvent(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? transform(obj) : obj);
+        return this.http.watch(collectionPath(type, namespace), { resourceVersion, labelSelector: options.labelSelector }, trimmed, done);
+      };
+      return new ListWatch<T>(list, watch);
     });
     return new RestartingInformer<T>(raws, handlers, { log: this.options.log, name: type.kind });
   }
@@ -182,7 +159,7 @@ export class ClientNodePort implements KubePort {
     return { metadata: { resourceVersion }, items };
   }
 
-  /** Runs one request with a timeout, mapping client-node errors to KubeApiError. */
+  /** Runs one request with a timeout, its errors as KubeApiErrors that name the request. */
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -191,7 +168,7 @@ export class ClientNodePort implements KubePort {
     try {
       return await Promise.race([fn(), timeout]);
     } catch (err) {
-      throw toKubeError(what, err);
+      throw err instanceof HttpStatusError ? new KubeApiError(err.status, `${what}: ${err.message}`, { cause: err }) : toKubeError(what, err);
     } finally {
       clearTimeout(timer);
     }
@@ -199,56 +176,38 @@ export class ClientNodePort implements KubePort {
 }
 
 /**
- * One keep-alive HTTPS agent for every request: client-node 1.x builds a new https.Agent per
- * request, so each call would pay a fresh TCP and TLS handshake (at 2,000 monitors, most of the
- * operator's CPU). Authentication (bearer tokens, exec plugins, client certificates) stays
- * KubeConfig's, applied per request so rotated tokens are picked up.
+ * The HTTPS side: one keep-alive agent for every request (a fresh TCP and TLS handshake per call
+ * was most of the operator's CPU at 2,000 monitors), and one more for watches, which hold their
+ * connection for minutes and must not take the requests' sockets. Credentials are asked for per
+ * request, so a rotated token is picked up.
  */
-class SharedAgent {
-  private agent: Agent | undefined;
-  private readonly server: string;
+class Connection {
+  private agents: Promise<{ requests: Agent; watches: Agent }> | undefined;
 
-  constructor(private readonly kc: KubeConfig) {
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    if (!cluster.server.startsWith('https:') || cluster.proxyUrl) {
-      throw new Error(`the operator talks to the API server over HTTPS without a proxy; the kubeconfig says ${cluster.server}${cluster.proxyUrl ? ` via ${cluster.proxyUrl}` : ''}`);
-    }
-    this.server = cluster.server.replace(/\/+$/, '');
+  constructor(private readonly connection: ApiConnection) {}
+
+  private async options(): Promise<{ requests: Agent; watches: Agent; headers: Record<string, string> }> {
+    this.agents ??= this.connection.tls().then((tls) => ({
+      requests: new Agent({ ...tls, keepAlive: true, maxSockets: 32 }),
+      watches: new Agent({ ...tls, keepAlive: true }),
+    }));
+    const [agents, headers] = await Promise.all([this.agents, this.connection.headers()]);
+    return { ...agents, headers };
   }
 
-  /** The agent, and the request options (headers) of the current credentials. */
-  async options(): Promise<{ agent: Agent; headers: Record<string, string> }> {
-    const tls: RequestOptions = {};
-    await this.kc.applyToHTTPSOptions(tls);
-    this.agent ??= new Agent({
-      ca: tls.ca, cert: tls.cert, key: tls.key, pfx: tls.pfx, passphrase: tls.passphrase,
-      ...(tls.rejectUnauthorized !== undefined ? { rejectUnauthorized: tls.rejectUnauthorized } : {}),
-      ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
-      keepAlive: true,
-      maxSockets: 32,
-    });
-    return { agent: this.agent, headers: (tls.headers ?? {}) as Record<string, string> };
-  }
-
-  /** GET a path as JSON; ApiException-like errors (status and body) otherwise. */
+  /** GET a path as JSON; a KubeApiError with the status and the server's message otherwise. */
   getJson<T>(path: string): Promise<T> {
     return this.requestJson<T>('GET', path);
   }
 
-  /**
-   * One request with a JSON body (or none) and a JSON answer, as plain JSON: client-node's
-   * typed (de)serialisation of each answer, which the controller never reads, cost more CPU
-   * than the request itself at 10,000 monitors.
-   */
+  /** One request with a JSON body (or none) and a JSON answer. */
   async requestJson<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
-    const { agent, headers } = await this.options();
-    const auth = tlsAuth(this.kc);
+    const { requests: agent, headers } = await this.options();
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise<T>((resolve, reject) => {
-      const req = request(`${this.server}${path}`, {
+      const req = request(`${this.connection.server}${path}`, {
         method, agent,
-        headers: { ...headers, ...auth, accept: 'application/json', ...(payload !== undefined ? { 'content-type': contentType } : {}) },
+        headers: { ...headers, accept: 'application/json', ...(payload !== undefined ? { 'content-type': contentType } : {}) },
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -256,14 +215,14 @@ class SharedAgent {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) {
-            try {
-              resolve(JSON.parse(text) as T);
-            } catch (err) {
-              reject(err);
-            }
-          } else {
-            reject(new ApiException(status, 'Unsuccessful HTTP Request', text, {}));
+          if (status < 200 || status >= 300) {
+            reject(httpError(status, text));
+            return;
+          }
+          try {
+            resolve(JSON.parse(text) as T);
+          } catch (err) {
+            reject(err);
           }
         });
       });
@@ -271,10 +230,88 @@ class SharedAgent {
       req.end(payload);
     });
   }
+
+  /**
+   * A watch: one JSON event per line. The server is asked to end it after 5 to 10 minutes (as
+   * client-go does), since a connection that died without a FIN would leave the cache stale
+   * forever; bookmarks keep the version to resume from fresh. TCP keep-alive notices a dead peer
+   * in between.
+   */
+  async watch(path: string, query: { resourceVersion: string; labelSelector?: string }, onEvent: WatchEventHandler, done: (err?: unknown) => void): Promise<WatchHandle> {
+    const { watches: agent, headers } = await this.options();
+    const params = new URLSearchParams({ watch: 'true', allowWatchBookmarks: 'true', timeoutSeconds: String(300 + Math.floor(Math.random() * 300)) });
+    if (query.resourceVersion !== '') params.set('resourceVersion', query.resourceVersion);
+    if (query.labelSelector !== undefined) params.set('labelSelector', query.labelSelector);
+    let finished = false;
+    const finish = (err?: unknown): void => {
+      if (finished) return;
+      finished = true;
+      done(err);
+    };
+    return new Promise<WatchHandle>((resolve) => {
+      const req = request(`${this.connection.server}${path}?${params}`, { method: 'GET', agent, headers: { ...headers, accept: 'application/json' } }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status !== 200) {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => finish(httpError(status, text)));
+          res.on('error', finish);
+          resolve(handle);
+          return;
+        }
+        res.socket.setKeepAlive(true, 30_000);
+        let rest = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const lines = (rest + chunk).split('\n');
+          rest = lines.pop() ?? '';
+          for (const line of lines) {
+            if (line.trim() === '') continue;
+            let event: { type?: string; object?: KubeObject & { code?: number } };
+            try {
+              event = JSON.parse(line) as typeof event;
+            } catch {
+              finish(new Error(`watch ${path}: a line that is not JSON: ${line.slice(0, 200)}`));
+              req.destroy();
+              return;
+            }
+            if (event.type !== undefined && event.object !== undefined) onEvent(event.type, event.object);
+          }
+        });
+        res.on('end', () => finish());
+        res.on('error', finish);
+        res.on('close', () => finish());
+        resolve(handle);
+      });
+      const handle: WatchHandle = {
+        abort: () => {
+          finished = true;
+          req.destroy();
+        },
+      };
+      req.on('error', (err) => {
+        finish(err);
+        resolve(handle);
+      });
+      req.end();
+    });
+  }
 }
 
-/** Basic auth from a kubeconfig user, which applyToHTTPSOptions sets as `auth`, not a header. */
-function tlsAuth(kc: KubeConfig): Record<string, string> {
-  const user = kc.getCurrentUser();
-  return user?.username ? { authorization: `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}` } : {};
+/** An unsuccessful answer: its status and the server's own message (call() names the request). */
+class HttpStatusError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+function httpError(status: number, body: string): HttpStatusError {
+  let message = body;
+  try {
+    message = (JSON.parse(body) as { message?: string }).message ?? body;
+  } catch {
+    // Not a Status object: the text itself.
+  }
+  return new HttpStatusError(status, message || `HTTP ${status}`);
 }

@@ -3,7 +3,6 @@
  * label), and the retry rules: conflicts and unavailability are worth retrying; a refused or
  * invalid request is not.
  */
-import { ApiException } from '@kubernetes/client-node';
 import { AlertigerError, type ErrorCode } from '../errors.js';
 import { withRetry } from '../retry.js';
 
@@ -51,10 +50,15 @@ export function retryOnConflict<T>(fn: () => Promise<T>, sleep?: (ms: number) =>
   return withRetry(fn, { retries: 4, initialDelayMs: 50, maxDelayMs: 800, retryable: isConflict, sleep });
 }
 
+/** client-node's ApiException, told by its shape: importing the class would load all of client-node. */
+function isApiException(err: unknown): err is Error & { code: number; body: unknown } {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === 'number' && 'body' in err;
+}
+
 /** Any error of a client-node call as a KubeApiError whose message says what was being done. */
 export function toKubeError(what: string, err: unknown): KubeApiError {
   if (err instanceof KubeApiError) return err;
-  if (err instanceof ApiException) {
+  if (isApiException(err)) {
     const body = typeof err.body === 'string' ? safeJson(err.body) : err.body;
     const message = (body as { message?: string } | undefined)?.message ?? String(err.body ?? err.message);
     return new KubeApiError(err.code, `${what}: ${message}`, { cause: err });

@@ -4,21 +4,22 @@
  * back as coded errors, objects are created, replaced whole and deleted.
  */
 import assert from 'node:assert/strict';
-import { ClientNodePort, loadKubeConfig } from '../../../operator/src/k8s/client.js';
+import { HttpKubePort } from '../../../operator/src/k8s/client.js';
+import { loadConnection } from '../../../operator/src/k8s/connection.js';
 import { KubeApiError } from '../../../operator/src/k8s/errors.js';
 import { CRON_JOB, EVENT, MODEL_MONITOR, type KubeObject } from '../../../operator/src/k8s/types.js';
 import { silentLogger } from '../../../operator/src/log.js';
 import { applyMonitor, getJson, monitorYaml, kubectlOk, newNamespace, servers } from './helpers.js';
 
-describe('ClientNodePort on a real API server', function () {
+describe('HttpKubePort on a real API server', function () {
   this.timeout(120_000);
   let ns: string;
-  let port: ClientNodePort;
+  let port: HttpKubePort;
 
   before(async () => {
     const env = await servers();
     ns = await newNamespace('op-client');
-    port = new ClientNodePort(loadKubeConfig(env.kube.kubeconfig), { log: silentLogger, pageSize: 5 });
+    port = new HttpKubePort(await loadConnection(env.kube.kubeconfig), { log: silentLogger, pageSize: 5 });
   });
 
   it('lists every object across pages into the informer cache, and watches changes', async () => {

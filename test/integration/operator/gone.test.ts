@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { startKube, type KubeControlPlane } from '../../harness/kube.js';
 import { loadOperatorConfig } from '../../../operator/src/config.js';
 import { startOperator, type RunningOperator } from '../../../operator/src/controller/start.js';
-import { ClientNodePort, loadKubeConfig } from '../../../operator/src/k8s/client.js';
+import { HttpKubePort } from '../../../operator/src/k8s/client.js';
+import { loadConnection } from '../../../operator/src/k8s/connection.js';
 import { createLogger } from '../../../operator/src/log.js';
 import type { ModelMonitor } from '../../../operator/src/api/types.js';
 import { JOB_IMAGE, crdFile, monitorYaml, readyOf, sleep } from './helpers.js';
@@ -118,7 +119,7 @@ describe('operator across a 410 Gone from a real API server', function () {
       ALERTIGER_LISTEN: '127.0.0.1:0',
     });
     const log = createLogger({ level: 'debug', write: (line) => lines.push(line) });
-    operator = await startOperator(config, { port: new ClientNodePort(loadKubeConfig(kubeconfig), { log }), log, identity: 'gone-a' });
+    operator = await startOperator(config, { port: new HttpKubePort(await loadConnection(kubeconfig), { log }), log, identity: 'gone-a' });
   });
 
   after(async () => {

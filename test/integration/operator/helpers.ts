@@ -12,7 +12,8 @@ import { realServers, type KubectlResult, type RealServers } from '../../harness
 import { loadOperatorConfig, type OperatorConfig } from '../../../operator/src/config.js';
 import { startOperator, type RunningOperator } from '../../../operator/src/controller/start.js';
 import type { AlertHooks } from '../../../operator/src/controller/alerts.js';
-import { ClientNodePort, loadKubeConfig } from '../../../operator/src/k8s/client.js';
+import { HttpKubePort } from '../../../operator/src/k8s/client.js';
+import { loadConnection } from '../../../operator/src/k8s/connection.js';
 import { createLogger } from '../../../operator/src/log.js';
 import type { ModelMonitor } from '../../../operator/src/api/types.js';
 import { repoRoot } from '../../harness/golden.js';
@@ -76,7 +77,7 @@ export async function applyMonitor(namespace: string, name: string, spec: Record
 
 export interface TestOperator {
   running: RunningOperator;
-  port: ClientNodePort;
+  port: HttpKubePort;
   identity: string;
 }
 
@@ -102,7 +103,7 @@ export function testConfig(namespaces: string[], overrides: Record<string, strin
 
 export async function startTestOperator(config: OperatorConfig, identity: string, alerts?: AlertHooks): Promise<TestOperator> {
   const log = createLogger({ level: 'debug', context: { identity }, write: (line) => appendFileSync(logFile, line + '\n') });
-  const port = new ClientNodePort(loadKubeConfig(config.kubeconfig), { log });
+  const port = new HttpKubePort(await loadConnection(config.kubeconfig), { log });
   const running = await startOperator(config, { port, log, identity, ...(alerts ? { alerts } : {}) });
   return { running, port, identity };
 }

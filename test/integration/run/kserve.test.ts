@@ -23,7 +23,7 @@ import {
   applyMonitor, getJson, getMonitor, kubectlOk, newNamespace, servers, startTestOperator, testConfig, waitFor, type TestOperator,
 } from '../operator/helpers.js';
 import type { RealServers } from '../../harness/index.js';
-import { loadKubeConfig } from '../../../operator/src/k8s/client.js';
+import { loadKubeConfig } from '../../../operator/src/k8s/kubeconfig.js';
 import { kubeWorkloadReader } from '../../../operator/src/k8s/workload.js';
 
 const HOUR = 3_600_000;

@@ -11,7 +11,8 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OperatorConfig } from '../../../operator/src/config.js';
 import { startOperator, type RunningOperator } from '../../../operator/src/controller/start.js';
-import { ClientNodePort, loadKubeConfig } from '../../../operator/src/k8s/client.js';
+import { HttpKubePort } from '../../../operator/src/k8s/client.js';
+import { loadConnection } from '../../../operator/src/k8s/connection.js';
 import { createLogger } from '../../../operator/src/log.js';
 import { influxReportHandler } from '../../../operator/src/server/report-page.js';
 import type { RealServers } from '../../harness/index.js';
@@ -47,7 +48,7 @@ describe('report pages on the real operator HTTP server', function () {
 
   async function start(config: OperatorConfig, identity: string): Promise<RunningOperator> {
     const log = createLogger({ level: 'debug', context: { identity }, write: (line) => appendFileSync(logFile, line + '\n') });
-    const port = new ClientNodePort(loadKubeConfig(config.kubeconfig), { log });
+    const port = new HttpKubePort(await loadConnection(config.kubeconfig), { log });
     const reportHandler = influxReportHandler({ influxUrl: env.influx.url, influxDatabase: config.influxDatabase, log });
     return startOperator(config, { port, log, identity, reportHandler });
   }

@@ -1,11 +1,11 @@
 /**
- * A 410 Gone seen through client-node's real ListWatch (only the HTTP watch and the list are
- * scripted): the wrapper notices the relist it causes, and the relist's differences reach the
- * handlers. The same ListWatch re-watching after an ordinary end of a watch is no Gone.
+ * A 410 Gone seen through the real ListWatch (only the HTTP watch and the list are scripted): the
+ * wrapper notices the relist it causes, and the relist's differences reach the handlers. The same
+ * ListWatch re-watching after an ordinary end of a watch is no Gone.
  */
 import assert from 'node:assert/strict';
-import { ListWatch, type KubernetesObject, type Watch } from '@kubernetes/client-node';
-import { RestartingInformer, type RawInformer } from '../../../operator/src/k8s/informer.js';
+import { RestartingInformer } from '../../../operator/src/k8s/informer.js';
+import { ListWatch, type WatchHandle } from '../../../operator/src/k8s/list-watch.js';
 import type { KubeObject } from '../../../operator/src/k8s/types.js';
 import { createLogger } from '../../../operator/src/log.js';
 import { FakeClock } from '../controller/fakes.js';
@@ -18,25 +18,25 @@ class ScriptedWatch {
 
   constructor(private readonly endings: Ending[]) {}
 
-  async watch(_path: string, query: Record<string, unknown>, cb: (phase: string, obj: unknown) => void, done: (err: unknown) => void): Promise<AbortController> {
+  async watch(resourceVersion: string, cb: (phase: string, obj: KubeObject & { code?: number }) => void, done: (err?: unknown) => void): Promise<WatchHandle> {
     const ending = this.endings[this.from.length] ?? 'open';
-    this.from.push(String(query.resourceVersion));
+    this.from.push(resourceVersion);
     setImmediate(() => {
       if (ending === 'gone-event') {
         // What the API server sends for a compacted version: a 200, an ERROR event, the end.
-        cb('ERROR', { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' });
-        done(null);
+        cb('ERROR', { apiVersion: 'v1', kind: 'Status', code: 410, metadata: { name: '' } });
+        done();
       } else if (ending === 'gone-status') {
         done(Object.assign(new Error('Gone'), { statusCode: 410 }));
       } else if (ending === 'end') {
-        done(null);
+        done();
       }
     });
-    return new AbortController();
+    return { abort: () => undefined };
   }
 }
 
-const monitor = (name: string, rv: string): KubernetesObject => ({ apiVersion: 'v1', kind: 'X', metadata: { namespace: 'ns', name, resourceVersion: rv } });
+const monitor = (name: string, rv: string): KubeObject => ({ apiVersion: 'v1', kind: 'X', metadata: { namespace: 'ns', name, resourceVersion: rv } });
 
 async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
@@ -50,8 +50,10 @@ function setup(endings: Ending[]) {
   ];
   let listed = 0;
   const watch = new ScriptedWatch(endings);
-  const raw = new ListWatch<KubernetesObject>('/apis/x/v1/namespaces/ns/xs', watch as unknown as Watch,
-    (async () => lists[Math.min(listed++, lists.length - 1)]) as never, false);
+  const raw = new ListWatch<KubeObject>(async () => {
+    const list = lists[Math.min(listed++, lists.length - 1)]!;
+    return { resourceVersion: list.metadata.resourceVersion, items: list.items };
+  }, (rv, cb, done) => watch.watch(rv, cb, done));
   const events: string[] = [];
   const warnings: string[] = [];
   const log = createLogger({ write: (line) => {
@@ -59,7 +61,7 @@ function setup(endings: Ending[]) {
     if (entry.level === 'warn') warnings.push(entry.msg);
   } });
   let gone = 0;
-  const informer = new RestartingInformer([raw as unknown as RawInformer<KubeObject>], {
+  const informer = new RestartingInformer([raw], {
     upsert: (o) => events.push(`upsert ${o.metadata.name}@${o.metadata.resourceVersion}`),
     delete: (o) => events.push(`delete ${o.metadata.name}`),
   }, { log, name: 'X', timers: new FakeClock(), onGone: () => gone++ });
