@@ -5,12 +5,24 @@
  * the cache is the truth again.
  */
 export class WriteMemo {
-  private readonly entries = new Map<string, { hash: string; expires: number }>();
+  private readonly entries = new Map<string, { hash: string; expires: number; fingerprint?: string }>();
 
   constructor(private readonly now: () => number) {}
 
-  record(id: string, hash: string, ttlMs: number): void {
-    this.entries.set(id, { hash, expires: this.now() + ttlMs });
+  /** `fingerprint`: of the object written, so that its own watch event can be told (isEcho). */
+  record(id: string, hash: string, ttlMs: number, fingerprint?: string): void {
+    this.entries.set(id, { hash, expires: this.now() + ttlMs, ...(fingerprint !== undefined ? { fingerprint } : {}) });
+  }
+
+  /**
+   * True when a watched object is exactly what this process just wrote (same hash and same
+   * fingerprint): the event is the echo of our own write and a pass over its owner would find
+   * nothing to do. A change by anyone else alters the fingerprint, so it is never an echo.
+   */
+  isEcho(id: string, hash: string | undefined, fingerprint: string | undefined): boolean {
+    const entry = this.entries.get(id);
+    return entry !== undefined && this.now() < entry.expires && entry.fingerprint !== undefined
+      && hash === entry.hash && fingerprint === entry.fingerprint;
   }
 
   forget(id: string): void {

@@ -157,7 +157,7 @@ export class Reconciler {
       // Created or replaced whole, never merged: a replace drops what someone else added.
       const exists = this.liveChild(CRON_JOB, namespace, obj.metadata.name) !== undefined;
       await port.createOrReplace(CRON_JOB, obj, { exists });
-      memo.record(childId(obj.kind, namespace, obj.metadata.name), hashOf(obj) ?? '', CACHE_LAG_MS);
+      memo.record(childId(obj.kind, namespace, obj.metadata.name), hashOf(obj) ?? '', CACHE_LAG_MS, fingerprint(obj));
       log.info(`Applied ${obj.kind}`, { name: obj.metadata.name });
     }
     if (plan.status !== undefined && plan.desiredStatus !== undefined) {

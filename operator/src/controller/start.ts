@@ -70,8 +70,10 @@ export async function startOperator(config: OperatorConfig, deps: OperatorDeps):
     ...(deps.reportHandler ? { reportHandler: deps.reportHandler } : {}),
     reportToken: reportTokenSource(config),
   }), config.listen.host, config.listen.port);
+  const syncStarted = Date.now();
   try {
     await controller.start();
+    log.info('Caches synced', { durationMs: Date.now() - syncStarted, monitors: controller.monitors.list().length });
   } catch (err) {
     await server.close();
     throw err;

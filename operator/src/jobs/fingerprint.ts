@@ -71,10 +71,24 @@ export function cacheView(obj: KubeObject): KubeObject {
   };
 }
 
+/**
+ * Fingerprints already taken, by object: every pass compares the same cached live objects and the
+ * same built identity objects again. Objects from the cache and from the builders are never
+ * changed in place (a change is a new object), so identity is a safe key.
+ */
+const taken = new WeakMap<object, string | undefined>();
+
 /** The fingerprint of a built or live child (or of a cache view); undefined for kinds without one. */
 export function fingerprint(obj: Fingerprintable): string | undefined {
   const cached = obj[CACHED_FINGERPRINT];
   if (typeof cached === 'string') return cached;
+  if (taken.has(obj)) return taken.get(obj);
+  const value = computeFingerprint(obj);
+  taken.set(obj, value);
+  return value;
+}
+
+function computeFingerprint(obj: Fingerprintable): string | undefined {
   const owners = (obj.metadata.ownerReferences ?? []).map((r) => r.uid);
   switch (obj.kind) {
     case 'CronJob': {

@@ -12,15 +12,34 @@ import { createHash } from 'node:crypto';
 
 export const HASH_ANNOTATION = 'alertiger.io/input-hash';
 
-/** JSON with object keys sorted at every level: equal values give equal text. */
+/**
+ * JSON with object keys sorted at every level: equal values give equal text. (Written as one
+ * appending walk: the map-and-join version was a tenth of the operator's CPU at 10,000 monitors.
+ * The text must not change: it is hashed into every live object's hash annotation.)
+ */
 export function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => stableStringify(v === undefined ? null : v)).join(',')}]`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      const v: unknown = value[i];
+      out += stableStringify(v === undefined ? null : v);
+    }
+    return `${out}]`;
+  }
   if (value !== null && typeof value === 'object') {
-    const entries = Object.keys(value as Record<string, unknown>)
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`);
-    return `{${entries.join(',')}}`;
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).sort();
+    let out = '{';
+    let first = true;
+    for (const key of keys) {
+      const v = record[key];
+      if (v === undefined) continue;
+      if (!first) out += ',';
+      first = false;
+      out += `${JSON.stringify(key)}:${stableStringify(v)}`;
+    }
+    return `${out}}`;
   }
   return JSON.stringify(value);
 }

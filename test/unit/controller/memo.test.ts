@@ -27,4 +27,18 @@ describe('WriteMemo', () => {
     memo.forgetMatching((id) => id.endsWith('/b'));
     assert.equal(memo.size(), 0);
   });
+
+  it('tells the echo of our own write from a change by anyone else, until the TTL ends', () => {
+    let now = 0;
+    const memo = new WriteMemo(() => now);
+    memo.record('CronJob/ns/a', 'h2', 1000, 'f2');
+    assert.equal(memo.isEcho('CronJob/ns/a', 'h2', 'f2'), true);
+    assert.equal(memo.isEcho('CronJob/ns/a', 'h2', 'f3'), false, 'a hand edit keeps the hash annotation but moves the fingerprint');
+    assert.equal(memo.isEcho('CronJob/ns/a', 'h1', 'f2'), false);
+    assert.equal(memo.isEcho('CronJob/ns/b', 'h2', 'f2'), false);
+    memo.record('Role/ns/x', 'h', 1000);
+    assert.equal(memo.isEcho('Role/ns/x', 'h', undefined), false, 'a write recorded without a fingerprint is never an echo');
+    now = 1000;
+    assert.equal(memo.isEcho('CronJob/ns/a', 'h2', 'f2'), false);
+  });
 });
