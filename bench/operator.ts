@@ -6,14 +6,20 @@
  * operator as its own process (`alertiger operator`, watching all namespaces) and measures:
  *   converge_s            from operator start until every CronJob exists and every monitor's
  *                         status says Ready=True for its current generation;
- *   requests_per_monitor  API requests the operator made by then (its adapter's counts, from
- *                         its /metrics: reads, lists, watches and writes; Lease renewals apart);
+ *   requests_per_monitor  API requests each monitor cost by then: the writes of its own objects
+ *                         (its CronJob, its status, its Events), from the operator's
+ *                         /metrics (alertiger_kube_writes_total{kind}), divided by N;
+ *   shared_requests       the requests no one monitor causes, made once per operator start
+ *                         (list pages, watches, the Lease read) or once per namespace (the
+ *                         job identity's three objects); they do not grow with N;
+ *   requests_total        both together (all reads, lists, watches and writes; Lease renewals
+ *                         apart), so requests_total / N is the cost including the shared part;
  *   peak_rss_mb           the operator process's peak resident memory (VmHWM);
  *   steady_writes         writes during a steady period after convergence (--steady-seconds,
  *                         default 120), with the resync interval at 30 s so the period holds
  *                         several full passes over every monitor; target 0.
  * The operator keeps its default worker count and no API rate limit. The last line is JSON:
- * {"monitors","converge_s","requests_per_monitor","peak_rss_mb","steady_writes"}.
+ * {"monitors","converge_s","requests_per_monitor","shared_requests","requests_total","peak_rss_mb","steady_writes"}.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -96,13 +102,17 @@ function apiserverPid(url: string): number | undefined {
   return undefined;
 }
 
-/** The operator's request counters from its /metrics. */
+/** The operator's request counters from its /metrics: by type, and its writes by object kind. */
 async function requestCounts(metricsPort: number): Promise<Record<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   const counts: Record<string, number> = {};
   for (const m of text.matchAll(/^alertiger_kube_requests_total\{type="(\w+)"\} (\d+)/gm)) counts[m[1]!] = Number(m[2]);
+  for (const m of text.matchAll(/^alertiger_kube_writes_total\{kind="([\w/]+)"\} (\d+)/gm)) counts[`write:${m[1]!}`] = Number(m[2]);
   return counts;
 }
+
+/** The kinds a monitor's own writes are of; the rest (the job identity) is per namespace. */
+const PER_MONITOR_KINDS = ['CronJob', 'ModelMonitor/status', 'Event'];
 
 interface Progress {
   cronJobs: number;
@@ -231,6 +241,7 @@ async function main(): Promise<void> {
     watch.stop();
     const atConverge = await requestCounts(metricsPort);
     const requests = (atConverge.read ?? 0) + (atConverge.list ?? 0) + (atConverge.watch ?? 0) + (atConverge.write ?? 0);
+    const perMonitor = PER_MONITOR_KINDS.reduce((sum, kind) => sum + (atConverge[`write:${kind}`] ?? 0), 0);
     const apiserverCpu = apiserver === undefined ? NaN : cpuSeconds(apiserver) - apiserverCpuAtStart;
     log(`converged in ${convergeS.toFixed(1)} s; CPU: operator ${cpuSeconds(operator.pid!).toFixed(1)} s, API server ${apiserverCpu.toFixed(1)} s; requests ${JSON.stringify(atConverge)}`);
 
@@ -246,7 +257,9 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify({
       monitors: N,
       converge_s: Number(convergeS.toFixed(1)),
-      requests_per_monitor: Number((requests / N).toFixed(2)),
+      requests_per_monitor: Number((perMonitor / N).toFixed(3)),
+      shared_requests: requests - perMonitor,
+      requests_total: requests,
       peak_rss_mb: Number(peak.toFixed(0)),
       steady_writes: steadyWrites,
     }) + '\n');

@@ -61,7 +61,8 @@ export class OperatorMetrics {
 
   /**
    * `alertiger_kube_requests_total{type}`: the API requests the operator made (read, list,
-   * watch, write, lease_write), read from the port's counters at scrape time.
+   * watch, write, lease_write), and `alertiger_kube_writes_total{kind}` its writes by object
+   * kind, read from the port's counters at scrape time.
    */
   trackRequests(stats: () => RequestStats): void {
     new Counter({
@@ -75,6 +76,16 @@ export class OperatorMetrics {
         for (const [type, value] of [['read', s.reads], ['list', s.lists], ['watch', s.watches], ['write', s.writes], ['lease_write', s.leaseWrites]] as const) {
           this.inc({ type }, value);
         }
+      },
+    });
+    new Counter({
+      name: `${METRIC_PREFIX}kube_writes_total`,
+      help: 'Writes to the Kubernetes API by object kind (CronJob, ModelMonitor/status, Event, and the job identity\'s ServiceAccount, Role, RoleBinding); Lease renewals apart.',
+      labelNames: ['kind'],
+      registers: this.registers,
+      collect() {
+        this.reset();
+        for (const [kind, value] of Object.entries(stats().writesByKind)) this.inc({ kind }, value);
       },
     });
   }

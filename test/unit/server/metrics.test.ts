@@ -32,6 +32,17 @@ describe('OperatorMetrics', () => {
     assert.equal((await m.openAnomalies.get()).values.length, 3);
   });
 
+  it('exports the API requests by type and the writes by kind from the port\'s counters', async () => {
+    const registry = new Registry();
+    const m = new OperatorMetrics(registry);
+    m.trackRequests(() => ({ reads: 1, lists: 24, watches: 5, writes: 7, leaseWrites: 2, writesByKind: { CronJob: 3, 'ModelMonitor/status': 3, Role: 1 } }));
+    const text = await registry.metrics();
+    assert.match(text, /^alertiger_kube_requests_total\{type="list"\} 24$/m);
+    assert.match(text, /^alertiger_kube_requests_total\{type="lease_write"\} 2$/m);
+    assert.match(text, /^alertiger_kube_writes_total\{kind="ModelMonitor\/status"\} 3$/m);
+    assert.match(text, /^alertiger_kube_writes_total\{kind="Role"\} 1$/m);
+  });
+
   it('uses its own registry, never the global one', async () => {
     const a = new Registry();
     const b = new Registry();
