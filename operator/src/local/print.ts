@@ -4,6 +4,7 @@
  */
 import type { ModelMonitor, ModelMonitorStatus } from '../api/types.js';
 import { fmt } from '../alerting/payload.js';
+import { segmentHeadline, segmentPhrase } from '../api/segments.js';
 
 /** kubectl's short durations (apimachinery's HumanDuration): 45s, 3m20s, 5h, 2d4h, 40d. */
 export function humanDuration(ms: number): string {
@@ -63,13 +64,22 @@ export function formatAnomalies(status: ModelMonitorStatus): string {
   const more = (status.anomalyCount ?? anomalies.length) - anomalies.length;
   const members = anomalies.filter((a) => (a.members ?? []).length > 0).map((a) =>
     `${a.subject}: features that moved together: ` + a.members!.map((m) => `${m.subject} ${m.statistic} ${fmt(m.observed)} (expected ${fmt(m.expected)})`).join('; '));
+  // What the alert's summary also says: where a segment anomaly is, and the rollout it followed.
+  const notes = anomalies.flatMap((a) => {
+    const where = segmentPhrase(a);
+    const parts = [where !== '' ? segmentHeadline(a) : undefined, a.rollout?.message].filter((p): p is string => p !== undefined);
+    return parts.length > 0 ? [`${a.id ?? a.subject}: ${parts.join('; ')}`] : [];
+  });
+  // The id is what `kubectl annotate ... feedback.alertiger.io/<id>=...` takes (docs/feedback.md).
+  const withIds = anomalies.some((a) => a.id !== undefined);
   return table([
-    ['CATEGORY', 'SUBJECT', 'STATISTIC', 'OBSERVED', 'EXPECTED', 'BAND', 'SEVERITY', 'SCORE', 'SINCE'],
+    [...(withIds ? ['ID'] : []), 'CATEGORY', 'SUBJECT', 'STATISTIC', 'OBSERVED', 'EXPECTED', 'BAND', 'SEVERITY', 'SCORE', 'SINCE'],
     ...anomalies.map((a) => [
+      ...(withIds ? [a.id ?? ''] : []),
       a.category, a.subject, a.statistic, fmt(a.observed), fmt(a.expected), `[${fmt(a.lower)}, ${fmt(a.upper)}]`,
       fmt(a.severity), fmt(a.score), a.start.slice(0, 16).replace('T', ' '),
     ]),
-  ]) + (more > 0 ? `\n(${more} more in the report)` : '') + members.map((line) => `\n${line}`).join('');
+  ]) + (more > 0 ? `\n(${more} more in the report)` : '') + [...members, ...notes].map((line) => `\n${line}`).join('');
 }
 
 /**

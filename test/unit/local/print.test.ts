@@ -30,4 +30,19 @@ describe('formatAnomalies', () => {
     assert.match(text, /feature\s+age\s+mean\s+51\s+38\.2\s+\[35, 41\.5\]\s+2\.5\s+0\.91\s+2026-03-01 00:00/);
     assert.match(text, /\(2 more in the report\)$/);
   });
+
+  it('shows the feedback id, and says where a segment anomaly is and which rollout it followed', () => {
+    const text = formatAnomalies({
+      anomalies: [
+        { id: 'a1b2c3d4e5', category: 'score', subject: 'score[origin=ATL]', statistic: 'mean', start: '2026-03-01T00:00:00Z', severity: 3, score: 0.9, observed: 0.2, expected: 0.5, lower: 0.45, upper: 0.55, segment: 'origin=ATL', confined: true,
+          rollout: { revision: 3, time: '2026-02-28T02:00:00Z', message: 'started 22 h after revision 3: image ranker:1.1 -> ranker:1.2' } },
+        { id: 'f0e1d2c3b4', category: 'feature', subject: 'age', statistic: 'mean', start: '2026-03-01T00:00:00Z', severity: 2, score: 0.8, observed: 51, expected: 38, lower: 35, upper: 41 },
+      ],
+    });
+    assert.match(text, /^ID\s+CATEGORY\s+SUBJECT/);
+    assert.match(text, /^a1b2c3d4e5\s+score\s+score\[origin=ATL\]\s+mean/m);
+    assert.match(text, /^f0e1d2c3b4\s+feature\s+age\s+mean/m);
+    assert.match(text, /\na1b2c3d4e5: score mean dropped in segment origin=ATL only; started 22 h after revision 3: image ranker:1\.1 -> ranker:1\.2$/);
+    assert.doesNotMatch(text, /\nf0e1d2c3b4:/, 'a population anomaly without a rollout needs no note');
+  });
 });
