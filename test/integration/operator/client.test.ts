@@ -1,9 +1,13 @@
 /**
- * The client-node adapter (KubePort) against the real API server: lists longer than one page
+ * The operator's HTTPS adapter (KubePort) against the real API server: lists longer than one page
  * arrive whole, the status subresource is applied alone (server-side apply), 404 and 409 come
- * back as coded errors, objects are created, replaced whole and deleted.
+ * back as coded errors, objects are created, replaced whole and deleted; and the kubeconfig forms
+ * it reads itself (inline CA data) or hands to client-node (an exec plugin) authenticate.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HttpKubePort } from '../../../operator/src/k8s/client.js';
 import { loadConnection } from '../../../operator/src/k8s/connection.js';
 import { KubeApiError } from '../../../operator/src/k8s/errors.js';
@@ -15,9 +19,11 @@ describe('HttpKubePort on a real API server', function () {
   this.timeout(120_000);
   let ns: string;
   let port: HttpKubePort;
+  let kube: Awaited<ReturnType<typeof servers>>['kube'];
 
   before(async () => {
     const env = await servers();
+    kube = env.kube;
     ns = await newNamespace('op-client');
     port = new HttpKubePort(await loadConnection(env.kube.kubeconfig), { log: silentLogger, pageSize: 5 });
   });
@@ -80,5 +86,37 @@ describe('HttpKubePort on a real API server', function () {
     await port.delete(CRON_JOB, ns, 'whole');
     await port.delete(CRON_JOB, ns, 'whole');
     assert.equal(await port.get(CRON_JOB, ns, 'whole'), undefined);
+  });
+
+  it('authenticates with inline CA data and a token, and through an exec plugin as EKS and GKE kubeconfigs do', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'alertiger-kubeconfig-'));
+    const kubeconfig = (user: string): string => {
+      const path = join(dir, `config-${Math.random().toString(36).slice(2)}`);
+      writeFileSync(path, [
+        'apiVersion: v1', 'kind: Config', 'current-context: t',
+        'contexts: [{name: t, context: {cluster: c, user: u}}]',
+        `clusters: [{name: c, cluster: {server: "${kube.url}", certificate-authority-data: ${readFileSync(kube.caFile).toString('base64')}}}]`,
+        'users:', '- name: u', '  user:', user, '',
+      ].join('\n'));
+      return path;
+    };
+    const inline = new HttpKubePort(await loadConnection(kubeconfig(`    token: ${kube.adminToken}`)), { log: silentLogger });
+    assert.equal(await inline.get(CRON_JOB, ns, 'missing'), undefined, 'an authenticated 404, not a 401');
+
+    const plugin = join(dir, 'token-plugin.sh');
+    writeFileSync(plugin, `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${kube.adminToken}"}}'\n`, { mode: 0o755 });
+    const execUser = ['    exec:', '      apiVersion: client.authentication.k8s.io/v1', `      command: ${plugin}`, '      interactiveMode: Never'].join('\n');
+    const viaPlugin = new HttpKubePort(await loadConnection(kubeconfig(execUser)), { log: silentLogger });
+    const informer = viaPlugin.informer(MODEL_MONITOR, { namespaces: [ns] }, {});
+    await informer.start();
+    try {
+      assert.equal(informer.synced(), true);
+      assert.ok(informer.list().length > 0, 'the plugin\'s token lists the monitors');
+    } finally {
+      await informer.stop();
+    }
+
+    const wrong = new HttpKubePort(await loadConnection(kubeconfig('    token: not-a-token')), { log: silentLogger });
+    await assert.rejects(wrong.get(CRON_JOB, ns, 'missing'), (err: unknown) => err instanceof KubeApiError && err.status === 401 && /get CronJob .*missing/.test(err.message));
   });
 });
