@@ -23,6 +23,16 @@ describe('leaseAction', () => {
 });
 
 describe('LeaderElector', () => {
+  // Each test starts from a fresh clock, API and log of leadership changes.
+  let clock: FakeClock;
+  let port: FakePort;
+  let log: string[];
+  beforeEach(() => {
+    clock = new FakeClock();
+    port = new FakePort();
+    log = [];
+  });
+
   function elector(port: FakePort, clock: FakeClock, identity: string, log: string[]): LeaderElector {
     return new LeaderElector({
       port, namespace: 'alertiger-system', name: 'lease', identity,
@@ -34,9 +44,6 @@ describe('LeaderElector', () => {
   }
 
   it('elects exactly one of two replicas, and hands over only after the lease runs out', async () => {
-    const clock = new FakeClock();
-    const port = new FakePort();
-    const log: string[] = [];
     const a = elector(port, clock, 'a', log);
     const b = elector(port, clock, 'b', log);
     a.start();
@@ -62,9 +69,6 @@ describe('LeaderElector', () => {
   });
 
   it('renews from its own last write, with no read in between, and reads again after a conflict', async () => {
-    const clock = new FakeClock();
-    const port = new FakePort();
-    const log: string[] = [];
     const a = elector(port, clock, 'a', log);
     a.start();
     await clock.advance(10);
@@ -85,9 +89,6 @@ describe('LeaderElector', () => {
   });
 
   it('hands over at once when the leader releases the lease on stop', async () => {
-    const clock = new FakeClock();
-    const port = new FakePort();
-    const log: string[] = [];
     const a = elector(port, clock, 'a', log);
     const b = elector(port, clock, 'b', log);
     a.start();
@@ -101,9 +102,6 @@ describe('LeaderElector', () => {
   });
 
   it('stops leading when it cannot renew within the renew deadline', async () => {
-    const clock = new FakeClock();
-    const port = new FakePort();
-    const log: string[] = [];
     const a = elector(port, clock, 'a', log);
     a.start();
     await clock.advance(10);
@@ -120,10 +118,7 @@ describe('LeaderElector', () => {
   });
 
   it('loses a race for the lease to the replica whose write landed first', async () => {
-    const clock = new FakeClock();
-    const port = new FakePort();
     port.put({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'lease', namespace: 'alertiger-system' }, spec: { holderIdentity: '' } });
-    const log: string[] = [];
     const a = elector(port, clock, 'a', log);
     // Another replica writes between a's read and a's write.
     const replace = port.replace.bind(port);
