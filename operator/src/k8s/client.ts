@@ -17,7 +17,7 @@ import { collectionPath, LEASE, objectPath, type KubeObject, type ResourceType }
 
 export interface ClientOptions {
   log: Logger;
-  /** Per-request timeout; a hung request must not hold a worker forever. */
+  /** Per-request timeout (for a watch, until its response begins); a hung request must not hold a worker forever. */
   timeoutMs?: number;
   /** Page size of informer lists. */
   pageSize?: number;
@@ -30,8 +30,8 @@ export class HttpKubePort implements KubePort {
   private readonly http: Connection;
 
   constructor(connection: ApiConnection, private readonly options: ClientOptions) {
-    this.http = new Connection(connection);
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.http = new Connection(connection, this.timeoutMs);
   }
 
   stats(): RequestStats {
@@ -184,7 +184,8 @@ export class HttpKubePort implements KubePort {
 class Connection {
   private agents: Promise<{ requests: Agent; watches: Agent }> | undefined;
 
-  constructor(private readonly connection: ApiConnection) {}
+  /** `answerTimeoutMs`: how long a watch may wait for its response to begin (its events may then be minutes apart). */
+  constructor(private readonly connection: ApiConnection, private readonly answerTimeoutMs: number) {}
 
   private async options(): Promise<{ requests: Agent; watches: Agent; headers: Record<string, string> }> {
     this.agents ??= this.connection.tls().then((tls) => ({
@@ -250,6 +251,7 @@ class Connection {
     };
     return new Promise<WatchHandle>((resolve) => {
       const req = request(`${this.connection.server}${path}?${params}`, { method: 'GET', agent, headers: { ...headers, accept: 'application/json' } }, (res) => {
+        clearTimeout(unanswered);
         const status = res.statusCode ?? 0;
         if (status !== 200) {
           let text = '';
@@ -287,10 +289,14 @@ class Connection {
       const handle: WatchHandle = {
         abort: () => {
           finished = true;
+          clearTimeout(unanswered);
           req.destroy();
         },
       };
+      // A server that takes the connection and never answers must not hold start() forever.
+      const unanswered = setTimeout(() => req.destroy(new Error(`watch ${path}: no answer within ${this.answerTimeoutMs} ms`)), this.answerTimeoutMs);
       req.on('error', (err) => {
+        clearTimeout(unanswered);
         finish(err);
         resolve(handle);
       });
