@@ -41,7 +41,7 @@ export async function loadConnection(kubeconfig: string | undefined, env: NodeJS
 }
 
 /** The Pod's ServiceAccount: token and CA from the mounted volume, the server from the env. */
-export function inClusterConnection(env: NodeJS.ProcessEnv, dir = SERVICE_ACCOUNT_DIR): ApiConnection {
+export function inClusterConnection(env: NodeJS.ProcessEnv, dir = SERVICE_ACCOUNT_DIR, now: () => number = Date.now): ApiConnection {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
   if (!host || !port) {
@@ -49,7 +49,7 @@ export function inClusterConnection(env: NodeJS.ProcessEnv, dir = SERVICE_ACCOUN
   }
   const server = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const ca = readFileNamed(join(dir, 'ca.crt'), 'the ServiceAccount CA');
-  const token = tokenFile(join(dir, 'token'));
+  const token = tokenFile(join(dir, 'token'), now);
   return {
     server,
     tls: () => Promise.resolve({ ca }),
@@ -147,17 +147,17 @@ async function pluginConnection(path: string): Promise<ApiConnection> {
 }
 
 /** A token file read now and again each minute: a projected token rotates under a running Pod. */
-function tokenFile(path: string): () => string {
+function tokenFile(path: string, now: () => number = Date.now): () => string {
   let token = readFileNamed(path, 'the token file').toString('utf8').trim();
-  let readAt = Date.now();
+  let readAt = now();
   return () => {
-    if (Date.now() - readAt >= TOKEN_REREAD_MS) {
+    if (now() - readAt >= TOKEN_REREAD_MS) {
       try {
         token = readFileSync(path, 'utf8').trim();
       } catch {
         // Keep the last token: a rotation in progress may briefly remove the file.
       }
-      readAt = Date.now();
+      readAt = now();
     }
     return token;
   };

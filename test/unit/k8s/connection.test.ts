@@ -4,7 +4,7 @@
  * and the errors that name what is missing.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inClusterConnection, kubeconfigConnection, loadConnection } from '../../../operator/src/k8s/connection.js';
@@ -92,5 +92,20 @@ describe('k8s/connection', () => {
     assert.equal(String((await conn.tls()).ca), 'SA-CA');
     assert.deepEqual(await conn.headers(), { authorization: 'Bearer sa-token' });
     assert.throws(() => inClusterConnection({}, dir), /not in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are unset/);
+  });
+
+  it('picks up a rotated ServiceAccount token within a minute, and keeps the last one while the file is briefly gone', async () => {
+    writeFileSync(join(dir, 'ca.crt'), 'SA-CA');
+    writeFileSync(join(dir, 'token'), 'first');
+    let now = 0;
+    const conn = inClusterConnection({ KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' }, dir, () => now);
+    writeFileSync(join(dir, 'token'), 'rotated');
+    now = 59_000;
+    assert.deepEqual(await conn.headers(), { authorization: 'Bearer first' }, 'read at most once a minute');
+    now = 60_000;
+    assert.deepEqual(await conn.headers(), { authorization: 'Bearer rotated' });
+    rmSync(join(dir, 'token'));
+    now = 120_000;
+    assert.deepEqual(await conn.headers(), { authorization: 'Bearer rotated' });
   });
 });
