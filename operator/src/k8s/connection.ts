@@ -57,19 +57,35 @@ export function inClusterConnection(env: NodeJS.ProcessEnv, dir = SERVICE_ACCOUN
   };
 }
 
-interface NamedEntry<T> { name: string; [key: string]: unknown; cluster?: T; user?: T; context?: T }
-interface KubeconfigCluster { server?: string; 'certificate-authority'?: string; 'certificate-authority-data'?: string; 'insecure-skip-tls-verify'?: boolean; 'tls-server-name'?: string; 'proxy-url'?: string }
-interface KubeconfigUser {
-  token?: string; tokenFile?: string;
-  'client-certificate'?: string; 'client-certificate-data'?: string; 'client-key'?: string; 'client-key-data'?: string;
-  username?: string; password?: string;
-  exec?: unknown; 'auth-provider'?: unknown;
-}
+/** The parts of a kubeconfig file (client-go's clientcmd v1 format) read here. */
 interface KubeconfigFile {
   'current-context'?: string;
-  contexts?: NamedEntry<{ cluster?: string; user?: string }>[];
-  clusters?: NamedEntry<KubeconfigCluster>[];
-  users?: NamedEntry<KubeconfigUser>[];
+  contexts?: { name: string; context?: { cluster?: string; user?: string } }[];
+  clusters?: { name: string; cluster?: KubeconfigCluster }[];
+  users?: { name: string; user?: KubeconfigUser }[];
+}
+
+interface KubeconfigCluster {
+  server?: string;
+  'certificate-authority'?: string;
+  'certificate-authority-data'?: string;
+  'insecure-skip-tls-verify'?: boolean;
+  'tls-server-name'?: string;
+  'proxy-url'?: string;
+}
+
+interface KubeconfigUser {
+  token?: string;
+  tokenFile?: string;
+  'client-certificate'?: string;
+  'client-certificate-data'?: string;
+  'client-key'?: string;
+  'client-key-data'?: string;
+  username?: string;
+  password?: string;
+  /** Either makes it a plugin user, handed to client-node. */
+  exec?: unknown;
+  'auth-provider'?: unknown;
 }
 
 /** A kubeconfig file's current context. */
