@@ -68,62 +68,74 @@ export class HttpKubePort implements KubePort {
     }
   }
 
-  applyStatus(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
+  applyStatus(type: ResourceType, obj: KubeObject): Promise<void> {
     const namespace = obj.metadata.namespace ?? '';
     const path = `${objectPath(type, namespace, obj.metadata.name)}/status?${new URLSearchParams({ fieldManager: FIELD_MANAGER, force: 'true' })}`;
     return retryOnConflict(async () => {
       this.countWrite(`${type.kind}/status`);
       // JSON is YAML: the apply body goes as is.
-      return this.call(`apply ${type.kind}/status ${namespace}/${obj.metadata.name}`, () =>
-        this.http.requestJson<KubeObject>('PATCH', path, obj, 'application/apply-patch+yaml'));
+      await this.call(`apply ${type.kind}/status ${namespace}/${obj.metadata.name}`, () =>
+        this.http.send('PATCH', path, obj, { contentType: 'application/apply-patch+yaml', answer: 'none' }));
     });
   }
 
   async create(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
+    return (await this.createAnswering(type, obj, 'object'))!;
+  }
+
+  private createAnswering(type: ResourceType, obj: KubeObject, answer: Answer): Promise<KubeObject | undefined> {
     this.countWrite(type.kind);
     const path = `${collectionPath(type, obj.metadata.namespace)}?${new URLSearchParams({ fieldManager: FIELD_MANAGER })}`;
     return this.call(`create ${type.kind} ${obj.metadata.namespace}/${obj.metadata.name}`, () =>
-      this.http.requestJson<KubeObject>('POST', path, obj));
+      this.http.send<KubeObject>('POST', path, obj, { answer }));
   }
 
-  createOrReplace(type: ResourceType, obj: KubeObject, options: { exists?: boolean } = {}): Promise<KubeObject> {
+  createOrReplace(type: ResourceType, obj: KubeObject, options: { exists?: boolean } = {}): Promise<void> {
     // No resourceVersion: an unconditional update of an object only we write.
     const { resourceVersion: _rv, ...metadata } = obj.metadata;
     const bare = { ...obj, metadata };
     const status = (err: unknown): number | undefined => (err instanceof KubeApiError ? err.status : undefined);
+    // The answer (the whole object) is not read, so not parsed either.
     return retryOnConflict(async () => {
       if (options.exists === true) {
         try {
-          return await this.replace(type, bare);
+          await this.replaceAnswering(type, bare, 'none');
+          return;
         } catch (err) {
           if (status(err) !== 404) throw err;
         }
-        return this.create(type, bare);
+        await this.createAnswering(type, bare, 'none');
+        return;
       }
       try {
-        return await this.create(type, bare);
+        await this.createAnswering(type, bare, 'none');
+        return;
       } catch (err) {
         if (status(err) !== 409) throw err;
       }
       // A 404 here (deleted in between) fails this pass; the work queue's retry creates it.
-      return this.replace(type, bare);
+      await this.replaceAnswering(type, bare, 'none');
     });
   }
 
   async delete(type: ResourceType, namespace: string, name: string): Promise<void> {
     this.countWrite(type.kind);
     try {
-      await this.call(`delete ${type.kind} ${namespace}/${name}`, () => this.http.requestJson('DELETE', objectPath(type, namespace, name)));
+      await this.call(`delete ${type.kind} ${namespace}/${name}`, () => this.http.send('DELETE', objectPath(type, namespace, name), undefined, { answer: 'none' }));
     } catch (err) {
       if (!(err instanceof KubeApiError) || err.status !== 404) throw err;
     }
   }
 
   async replace(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
+    return (await this.replaceAnswering(type, obj, 'object'))!;
+  }
+
+  private replaceAnswering(type: ResourceType, obj: KubeObject, answer: Answer): Promise<KubeObject | undefined> {
     this.countWrite(type.kind);
     const path = `${objectPath(type, obj.metadata.namespace ?? '', obj.metadata.name)}?${new URLSearchParams({ fieldManager: FIELD_MANAGER })}`;
     return this.call(`replace ${type.kind} ${obj.metadata.namespace}/${obj.metadata.name}`, () =>
-      this.http.requestJson<KubeObject>('PUT', path, obj));
+      this.http.send<KubeObject>('PUT', path, obj, { answer }));
   }
 
   private countWrite(kind: string): void {
@@ -196,27 +208,37 @@ class Connection {
     return { ...agents, headers };
   }
 
-  /** GET a path as JSON; a KubeApiError with the status and the server's message otherwise. */
+  /** GET a path as JSON; an HttpStatusError with the status and the server's message otherwise. */
   getJson<T>(path: string): Promise<T> {
-    return this.requestJson<T>('GET', path);
+    return this.send<T>('GET', path, undefined, { answer: 'object' }) as Promise<T>;
   }
 
-  /** One request with a JSON body (or none) and a JSON answer. */
-  async requestJson<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+  /**
+   * One request with a JSON body (or none). With `answer: 'none'` the caller does not read the
+   * answer, and it is drained unparsed. (Asking for its metadata alone, as=PartialObjectMetadata,
+   * saved the API server no measurable CPU: 1.85 vs 1.80 ms per CronJob create, medians of 6.)
+   */
+  async send<T>(method: string, path: string, body: unknown, options: { answer: Answer; contentType?: string }): Promise<T | undefined> {
     const { requests: agent, headers } = await this.options();
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<T | undefined>((resolve, reject) => {
       const req = request(`${this.connection.server}${path}`, {
         method, agent,
-        headers: { ...headers, accept: 'application/json', ...(payload !== undefined ? { 'content-type': contentType } : {}) },
+        headers: { ...headers, accept: 'application/json', ...(payload !== undefined ? { 'content-type': options.contentType ?? 'application/json' } : {}) },
       }, (res) => {
+        const status = res.statusCode ?? 0;
+        const ok = status >= 200 && status < 300;
+        res.on('error', reject);
+        if (ok && options.answer === 'none') {
+          res.on('end', () => resolve(undefined));
+          res.resume();
+          return;
+        }
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
-          if (status < 200 || status >= 300) {
+          if (!ok) {
             reject(httpError(status, text));
             return;
           }
@@ -304,6 +326,9 @@ class Connection {
     });
   }
 }
+
+/** Whether a write's answer is read ('object') or only awaited ('none'). */
+type Answer = 'object' | 'none';
 
 /** An unsuccessful answer: its status and the server's own message (call() names the request). */
 class HttpStatusError extends Error {

@@ -62,7 +62,7 @@ export interface KubePort {
   /** One object, or undefined when it does not exist. */
   get<T extends KubeObject>(type: ResourceType, namespace: string, name: string): Promise<T | undefined>;
   /** Server-side apply (force) to the status subresource; `obj` carries only the fields we own. */
-  applyStatus(type: ResourceType, obj: KubeObject): Promise<KubeObject>;
+  applyStatus(type: ResourceType, obj: KubeObject): Promise<void>;
   /** Create; a KubeApiError with status 409 when the name exists. */
   create(type: ResourceType, obj: KubeObject): Promise<KubeObject>;
   /**
@@ -70,7 +70,7 @@ export interface KubePort {
    * are gone afterwards. `exists` says which to try first (the cache's view), so the usual case
    * is one request; the other is the fallback on 409 (create) or 404 (replace).
    */
-  createOrReplace(type: ResourceType, obj: KubeObject, options?: { exists?: boolean }): Promise<KubeObject>;
+  createOrReplace(type: ResourceType, obj: KubeObject, options?: { exists?: boolean }): Promise<void>;
   /** Delete; an object already gone is not an error. */
   delete(type: ResourceType, namespace: string, name: string): Promise<void>;
   /** Replace with optimistic locking on metadata.resourceVersion (409 when it moved on). */

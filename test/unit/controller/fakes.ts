@@ -128,7 +128,7 @@ export class FakePort implements KubePort {
     return obj === undefined ? undefined : (structuredClone(obj) as T);
   }
 
-  async applyStatus(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
+  async applyStatus(type: ResourceType, obj: KubeObject): Promise<void> {
     this.write('applyStatus', `${type.kind}/status`, obj);
     const old = this.find(type.kind, obj.metadata.namespace ?? '', obj.metadata.name);
     if (old === undefined) throw new KubeApiError(404, 'not found');
@@ -136,7 +136,7 @@ export class FakePort implements KubePort {
     const oldConditions = ((old.status as { conditions?: { type: string }[] } | undefined)?.conditions ?? []);
     const newConditions = ((obj.status as { conditions?: { type: string }[] }).conditions ?? []);
     status.conditions = [...oldConditions.filter((c) => !newConditions.some((n) => n.type === c.type)), ...newConditions];
-    return this.put({ ...old, status });
+    this.put({ ...old, status });
   }
 
   async create(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
@@ -145,9 +145,9 @@ export class FakePort implements KubePort {
     return this.put(obj);
   }
 
-  async createOrReplace(type: ResourceType, obj: KubeObject): Promise<KubeObject> {
+  async createOrReplace(type: ResourceType, obj: KubeObject): Promise<void> {
     this.write('createOrReplace', type.kind, obj);
-    return this.put(obj);
+    this.put(obj);
   }
 
   async delete(type: ResourceType, namespace: string, name: string): Promise<void> {
