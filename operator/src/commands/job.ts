@@ -22,7 +22,7 @@ import { loadKubeConfig } from '../k8s/kubeconfig.js';
 import { createLogger } from '../log.js';
 import { openFileSource, openInfluxSource, type RowSource } from '../sources/index.js';
 import { InfluxStatisticsStore } from '../store/influx.js';
-import { KubeApiError } from '../k8s/errors.js';
+import { isNotFound } from '../k8s/errors.js';
 import { kubeMonitorClient } from '../k8s/job-status.js';
 import { kubeWorkloadReader } from '../k8s/workload.js';
 import { backtestMonitor } from '../local/backtest.js';
@@ -83,7 +83,6 @@ export async function run(args: string[]): Promise<number> {
     { url: config.influxUrl, database: config.influxDatabase, ...config.influxCredentials },
   );
   const clock = clockFrom(config.now);
-  const isNotFound = (err: unknown): boolean => err instanceof KubeApiError && err.status === 404;
   const guarded = guardAgainstDeletion({
     monitor,
     lookup: () => kube.get(namespace, name).catch((err: unknown) => {

@@ -9,7 +9,7 @@ import { Agent, request } from 'node:https';
 import type { Logger } from '../log.js';
 import type { ApiConnection } from './connection.js';
 import { FIELD_MANAGER } from './field-managers.js';
-import { KubeApiError, retryOnConflict, toKubeError } from './errors.js';
+import { isConflict, isNotFound, KubeApiError, retryOnConflict, toKubeError } from './errors.js';
 import { RestartingInformer } from './informer.js';
 import { ListWatch, type WatchEventHandler, type WatchHandle } from './list-watch.js';
 import { emptyStats, withoutManagedFields, type Informer, type InformerHandlers, type InformerOptions, type KubePort, type RequestStats } from './port.js';
@@ -63,7 +63,7 @@ export class HttpKubePort implements KubePort {
     try {
       return await this.call(`get ${type.kind} ${namespace}/${name}`, () => this.http.getJson<T>(objectPath(type, namespace, name)));
     } catch (err) {
-      if (err instanceof KubeApiError && err.status === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
   }
@@ -94,7 +94,6 @@ export class HttpKubePort implements KubePort {
     // No resourceVersion: an unconditional update of an object only we write.
     const { resourceVersion: _rv, ...metadata } = obj.metadata;
     const bare = { ...obj, metadata };
-    const status = (err: unknown): number | undefined => (err instanceof KubeApiError ? err.status : undefined);
     // The answer (the whole object) is not read, so not parsed either.
     return retryOnConflict(async () => {
       if (options.exists === true) {
@@ -102,7 +101,7 @@ export class HttpKubePort implements KubePort {
           await this.replaceAnswering(type, bare, 'none');
           return;
         } catch (err) {
-          if (status(err) !== 404) throw err;
+          if (!isNotFound(err)) throw err;
         }
         await this.createAnswering(type, bare, 'none');
         return;
@@ -111,7 +110,7 @@ export class HttpKubePort implements KubePort {
         await this.createAnswering(type, bare, 'none');
         return;
       } catch (err) {
-        if (status(err) !== 409) throw err;
+        if (!isConflict(err)) throw err;
       }
       // A 404 here (deleted in between) fails this pass; the work queue's retry creates it.
       await this.replaceAnswering(type, bare, 'none');
@@ -123,7 +122,7 @@ export class HttpKubePort implements KubePort {
     try {
       await this.call(`delete ${type.kind} ${namespace}/${name}`, () => this.http.send('DELETE', objectPath(type, namespace, name), undefined, { answer: 'none' }));
     } catch (err) {
-      if (!(err instanceof KubeApiError) || err.status !== 404) throw err;
+      if (!isNotFound(err)) throw err;
     }
   }
 
@@ -180,7 +179,7 @@ export class HttpKubePort implements KubePort {
     try {
       return await Promise.race([fn(), timeout]);
     } catch (err) {
-      throw err instanceof HttpStatusError ? new KubeApiError(err.status, `${what}: ${err.message}`, { cause: err }) : toKubeError(what, err);
+      throw toKubeError(what, err);
     } finally {
       clearTimeout(timer);
     }
@@ -208,7 +207,7 @@ class Connection {
     return { ...agents, headers };
   }
 
-  /** GET a path as JSON; an HttpStatusError with the status and the server's message otherwise. */
+  /** GET a path as JSON; an error with the status and the server's answer otherwise (see httpError). */
   getJson<T>(path: string): Promise<T> {
     return this.send<T>('GET', path, undefined, { answer: 'object' }) as Promise<T>;
   }
@@ -279,7 +278,7 @@ class Connection {
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (c: string) => (text += c));
-          res.on('end', () => finish(httpError(status, text)));
+          res.on('end', () => finish(toKubeError(`watch ${path}`, httpError(status, text))));
           res.on('error', finish);
           resolve(handle);
           return;
@@ -330,19 +329,10 @@ class Connection {
 /** Whether a write's answer is read ('object') or only awaited ('none'). */
 type Answer = 'object' | 'none';
 
-/** An unsuccessful answer: its status and the server's own message (call() names the request). */
-class HttpStatusError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
-
-function httpError(status: number, body: string): HttpStatusError {
-  let message = body;
-  try {
-    message = (JSON.parse(body) as { message?: string }).message ?? body;
-  } catch {
-    // Not a Status object: the text itself.
-  }
-  return new HttpStatusError(status, message || `HTTP ${status}`);
+/**
+ * An unsuccessful answer in the shape of client-node's ApiException (a numeric code and the
+ * body), so that toKubeError (errors.ts) reads the server's message out of it for every client.
+ */
+function httpError(status: number, body: string): Error {
+  return Object.assign(new Error(`HTTP ${status}`), { code: status, body: body || `HTTP ${status}` });
 }

@@ -35,6 +35,8 @@ function statusOf(err: unknown): number | undefined {
 
 export const isConflict = (err: unknown): boolean => statusOf(err) === 409;
 
+export const isNotFound = (err: unknown): boolean => statusOf(err) === 404;
+
 /** Conflicts, throttling and server or network trouble may pass; the rest will not. */
 export function isRetryable(err: unknown): boolean {
   const status = statusOf(err);

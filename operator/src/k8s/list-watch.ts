@@ -32,9 +32,9 @@ type Verb = 'add' | 'update' | 'delete' | 'error' | 'connect';
 
 const keyOf = (obj: KubeObject): string => `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
 
+/** A 410 Gone: the watch's version was compacted away (client.ts reports HTTP errors as KubeApiErrors). */
 function isGone(err: unknown): boolean {
-  const e = err as { status?: unknown; statusCode?: unknown; code?: unknown } | undefined;
-  return e !== undefined && e !== null && (e.status === 410 || e.statusCode === 410 || e.code === 410);
+  return (err as { status?: unknown } | undefined)?.status === 410;
 }
 
 export class ListWatch<T extends KubeObject> implements RawInformer<T> {

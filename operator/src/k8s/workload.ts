@@ -17,7 +17,7 @@ import { AppsV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import { MAX_STATUS_ROLLOUTS, type ContainerImage, type Rollout, type WorkloadRef, type WorkloadStatus } from '../api/types.js';
 import { withRetry } from '../retry.js';
 import { routingLabels, type WorkloadObservation, type WorkloadPort } from '../run/rollouts.js';
-import { KubeApiError, isRetryable, toKubeError } from './errors.js';
+import { isNotFound, isRetryable, KubeApiError, toKubeError } from './errors.js';
 import {
   INFERENCE_SERVICE_PLURAL, INFERENCE_SERVICE_VERSION, isPredictorOf, KNATIVE_SERVING_GROUP, KSERVE_GROUP, predictorDeploymentNames,
   predictorSelector, resourceNotServed, REVISION_PLURAL, REVISION_VERSION, revisionRollouts, type PlainRevision,
@@ -173,7 +173,7 @@ export function kubeWorkloadReader(kc: KubeConfig, namespace: string, options: W
         const d = plain<PlainWorkload>(await call(`get Deployment ${namespace}/${name}`, () => api.readNamespacedDeployment({ namespace, name })));
         if (isPredictorOf(d.metadata, isvc)) return d;
       } catch (err) {
-        if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+        if (!isNotFound(err)) throw err;
       }
     }
     return undefined;

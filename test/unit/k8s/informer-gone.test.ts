@@ -4,6 +4,7 @@
  * ListWatch re-watching after an ordinary end of a watch is no Gone.
  */
 import assert from 'node:assert/strict';
+import { KubeApiError } from '../../../operator/src/k8s/errors.js';
 import { RestartingInformer } from '../../../operator/src/k8s/informer.js';
 import { ListWatch, type WatchHandle } from '../../../operator/src/k8s/list-watch.js';
 import type { KubeObject } from '../../../operator/src/k8s/types.js';
@@ -27,7 +28,7 @@ class ScriptedWatch {
         cb('ERROR', { apiVersion: 'v1', kind: 'Status', code: 410, metadata: { name: '' } });
         done();
       } else if (ending === 'gone-status') {
-        done(Object.assign(new Error('Gone'), { statusCode: 410 }));
+        done(new KubeApiError(410, 'watch /apis/x/v1/namespaces/ns/xs: too old resource version'));
       } else if (ending === 'end') {
         done();
       }
