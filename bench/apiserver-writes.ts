@@ -11,14 +11,14 @@
  *
  *   npx tsc -p tsconfig.json && node dist/bench/apiserver-writes.js
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { packageRoot } from '../operator/src/paths.js';
 import { realServers, stopRealServers } from '../test/harness/index.js';
 import { mapLimit } from '../test/harness/process.js';
+import { apiClient, apiserverPid, cpuSeconds } from './kube-api.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND = Number(process.env.BENCH_ROUND_WRITES ?? 600);
@@ -27,45 +27,6 @@ const POM = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, appli
 const log = (msg: string): void => {
   process.stderr.write(`[bench:apiserver ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 };
-
-interface Api {
-  call(method: string, path: string, body: unknown, options?: { accept?: string; contentType?: string }): Promise<number>;
-}
-
-function apiClient(url: string, ca: Buffer, token: string): Api {
-  const agent = new Agent({ ca, keepAlive: true, maxSockets: 16 });
-  return {
-    call: (method, path, body, options = {}) => new Promise((resolve, reject) => {
-      const req = request(`${url}${path}`, {
-        method, agent,
-        headers: { authorization: `Bearer ${token}`, accept: options.accept ?? 'application/json', 'content-type': options.contentType ?? 'application/json' },
-      }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
-      req.on('error', reject);
-      req.end(JSON.stringify(body));
-    }),
-  };
-}
-
-/** CPU seconds (user + system) the API server serving `url` has used. */
-function apiserverCpu(url: string): () => number {
-  const port = new URL(url).port;
-  const pid = readdirSync('/proc').filter((e) => /^\d+$/.test(e)).find((e) => {
-    try {
-      const cmdline = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
-      return cmdline[0]?.endsWith('kube-apiserver') === true && cmdline.includes(`--secure-port=${port}`);
-    } catch {
-      return false;
-    }
-  });
-  if (pid === undefined) throw new Error(`no kube-apiserver process serves ${url}`);
-  return () => {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  };
-}
 
 /** The CRD with every x-kubernetes-validations removed and its group renamed, to install beside the real one. */
 function crdWithoutCel(): string {
@@ -99,9 +60,11 @@ async function main(): Promise<void> {
     if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
   }
   const api = apiClient(kube.url, readFileSync(kube.caFile), kube.adminToken);
-  const cpu = apiserverCpu(kube.url);
-  const expect = (want: number) => (status: number): void => {
-    if (status !== want) throw new Error(`HTTP ${status}, expected ${want}`);
+  const pid = apiserverPid(kube.url);
+  if (pid === undefined) throw new Error(`no kube-apiserver process serves ${kube.url}`);
+  const cpu = (): number => cpuSeconds(pid);
+  const expect = (want: number) => (res: { status: number; body: string }): void => {
+    if (res.status !== want) throw new Error(`HTTP ${res.status}, expected ${want}: ${res.body.slice(0, 200)}`);
   };
 
   /** API server CPU ms per call of `fn` over `names`. */
@@ -126,12 +89,12 @@ async function main(): Promise<void> {
   const monitors = (group: string): string => `/apis/${group}/v1alpha1/namespaces/default/modelmonitors`;
 
   /** A round of status writes on fresh monitors of `group` (the creates are not measured). */
-  const statusWrites = (group: string, write: (name: string) => Promise<number>) => async (round: number): Promise<number> => {
+  const statusWrites = (group: string, write: (name: string) => Promise<{ status: number; body: string }>) => async (round: number): Promise<number> => {
     const list = names(`${group.split('.')[0]}-${round}-${Math.random().toString(36).slice(2, 7)}`);
     await mapLimit(list, 16, async (n) => expect(201)(await api.call('POST', monitors(group), monitor(group, n))));
     return measure(list, async (n) => expect(200)(await write(n)));
   };
-  const apply = (group: string, extra = '') => (n: string): Promise<number> =>
+  const apply = (group: string, extra = '') => (n: string): Promise<{ status: number; body: string }> =>
     api.call('PATCH', `${monitors(group)}/${n}/status?fieldManager=alertiger-operator&force=true${extra}`, status(group, n), { contentType: 'application/apply-patch+yaml' });
 
   const variants: Record<string, (round: number) => Promise<number>> = {

@@ -22,7 +22,7 @@
  * {"monitors","converge_s","requests_per_monitor","shared_requests","requests_total","peak_rss_mb","steady_writes"}.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'node:https';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,7 @@ import { parseArgs } from 'node:util';
 import { realServers, stopRealServers } from '../test/harness/index.js';
 import { freePort, mapLimit } from '../test/harness/process.js';
 import { packageRoot } from '../operator/src/paths.js';
+import { apiClient, apiserverPid, cpuSeconds } from './kube-api.js';
 
 const { values } = parseArgs({
   options: {
@@ -52,54 +53,10 @@ const log = (msg: string): void => {
   process.stderr.write(`[bench:operator ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 };
 
-interface Api {
-  call(method: string, path: string, body?: unknown, accept?: string): Promise<{ status: number; body: string }>;
-}
-
-function apiClient(url: string, ca: Buffer, token: string): Api {
-  return {
-    call: (method, path, body, accept = 'application/json') => new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(`${url}${path}`, {
-        method, ca,
-        headers: { authorization: `Bearer ${token}`, accept, ...(payload ? { 'content-type': 'application/json' } : {}) },
-      }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      });
-      req.on('error', reject);
-      req.end(payload);
-    }),
-  };
-}
-
 /** Peak resident set of a process, in MB (Linux VmHWM). */
 function peakRssMb(pid: number): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : NaN;
-}
-
-/** CPU seconds (user + system) a process has used (Linux /proc/PID/stat, in clock ticks of 10 ms). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** The pid of the test kube-apiserver serving `url` (found by its --secure-port), for its CPU time. */
-function apiserverPid(url: string): number | undefined {
-  const port = new URL(url).port;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (cmdline[0]?.endsWith('kube-apiserver') && cmdline.includes(`--secure-port=${port}`)) return Number(entry);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return undefined;
 }
 
 /** The operator's request counters from its /metrics: by type, and its writes by object kind. */
