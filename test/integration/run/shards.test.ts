@@ -98,6 +98,15 @@ describe('a sharded run (3 job processes) against one Pod (kube-apiserver, Influ
     return Promise.all(indexes.map((i) => job(args(name, day), { ...podEnv(name, 3, jobName, i), ...extra })));
   }
 
+  /** The one-Pod run of `single` and the 3-shard run of `sharded` for `day`, each asserted to succeed; the shards' results. */
+  async function runBoth(single: string, sharded: string, day: number): Promise<CliResult[]> {
+    const one = await job(args(single, day), podEnv(single, 1, `${single}-alertiger-${day}`));
+    assert.equal(one.code, 0, one.stdout + one.stderr);
+    const shards = await runShards(sharded, day, [0, 1, 2]);
+    for (const [i, r] of shards.entries()) assert.equal(r.code, 0, `shard ${i}: ${r.stdout}${r.stderr}`);
+    return shards;
+  }
+
   async function stored(name: string, day: number): Promise<WindowStatistics[]> {
     const store = new InfluxStatisticsStore({ namespace: ns, monitor: name }, { url: influxUrl, database: 'alertiger' });
     const history = await store.readHistory(new Date(start - DAY), new Date(start + day * DAY));
@@ -136,10 +145,7 @@ describe('a sharded run (3 job processes) against one Pod (kube-apiserver, Influ
   }
 
   it('gives the status and stored windows of one Pod on a first run (backfill and backtest)', async () => {
-    const single = await job(args('single', 38), podEnv('single', 1, 'single-alertiger-38'));
-    assert.equal(single.code, 0, single.stdout + single.stderr);
-    const shards = await runShards('sharded', 38, [0, 1, 2]);
-    for (const [i, r] of shards.entries()) assert.equal(r.code, 0, `shard ${i}: ${r.stdout}${r.stderr}`);
+    const shards = await runBoth('single', 'sharded', 38);
     assert.match(shards[1].stdout, /shard 1 of 3 stored its summary \(\d+ rows, run sharded-alertiger-38\)/);
     assert.match(shards[0].stdout, /: (Anomalous|Healthy|Unknown), \d+ open anomalies, \d+ window\(s\) stored/);
     const m = await getMonitor(ns, 'sharded');
@@ -148,18 +154,12 @@ describe('a sharded run (3 job processes) against one Pod (kube-apiserver, Influ
   });
 
   it('gives the status and stored windows of one Pod on the next run (the label horizon re-read)', async () => {
-    const single = await job(args('single', 39), podEnv('single', 1, 'single-alertiger-39'));
-    assert.equal(single.code, 0, single.stdout + single.stderr);
-    const shards = await runShards('sharded', 39, [0, 1, 2]);
-    for (const [i, r] of shards.entries()) assert.equal(r.code, 0, `shard ${i}: ${r.stdout}${r.stderr}`);
+    await runBoth('single', 'sharded', 39);
     await assertSame(39);
   });
 
   it('gives the status and stored windows of one Pod for an InfluxDB source, read in time slices', async () => {
-    const single = await job(args('influx-single', 38), podEnv('influx-single', 1, 'influx-single-alertiger-38'));
-    assert.equal(single.code, 0, single.stdout + single.stderr);
-    const shards = await runShards('influx-sharded', 38, [0, 1, 2]);
-    for (const [i, r] of shards.entries()) assert.equal(r.code, 0, `shard ${i}: ${r.stdout}${r.stderr}`);
+    const shards = await runBoth('influx-single', 'influx-sharded', 38);
     const rows = shards.slice(1).map((r) => Number(/\((\d+) rows/.exec(r.stdout)?.[1]));
     assert.ok(rows.every((n) => n > 3000), `each worker read about a third of the rows: ${rows.join(', ')}`);
     await assertSame(38, 'influx-single', 'influx-sharded');
