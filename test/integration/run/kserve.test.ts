@@ -17,10 +17,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import type { AnomalyStatus, ModelMonitor } from '../../../operator/src/api/types.js';
-import { buildRealLog, DAY_MS } from '../../fixtures/reallog/build.js';
+import { DAY_MS } from '../../fixtures/reallog/build.js';
 import { runCronJobOnce, type JobRun } from '../../e2e/kubelet.js';
+import { applyWorkloadMonitor } from './workload-monitor.js';
 import {
-  applyMonitor, getJson, getMonitor, kubectlOk, newNamespace, servers, startTestOperator, testConfig, waitFor, type TestOperator,
+  getJson, getMonitor, kubectlOk, newNamespace, servers, startTestOperator, testConfig, waitFor, type TestOperator,
 } from '../operator/helpers.js';
 import type { RealServers } from '../../harness/index.js';
 import { loadKubeConfig } from '../../../operator/src/k8s/kubeconfig.js';
@@ -86,12 +87,7 @@ describe('KServe InferenceService rollouts (real API server, controllers, Influx
 
   /** A monitor of the real log naming InferenceService `isvc`, with the unit fault from day 40 + faultDay (day 40 = `day`). */
   async function monitor(name: string, isvc: string, day: number, faultDay: number): Promise<void> {
-    const log = await buildRealLog({
-      dir: join(dir, name), name, days: 40 + faultDay + 3, start: new Date(day - 40 * DAY_MS).toISOString(), fault: { kind: 'unit', fromDay: 40 + faultDay },
-    });
-    await applyMonitor(ns, name, { ...log.monitor.spec, model: { name, workloadRef: { kind: 'InferenceService', name: isvc } } });
-    await waitFor(`the CronJob of ${name}`, async () => (await getJson<{ items: { metadata: { name: string } }[] }>(['-n', ns, 'get', 'cronjobs']))
-      .items.some((c) => c.metadata.name === `${name}-alertiger`) || undefined, 60_000);
+    await applyWorkloadMonitor({ namespace: ns, dir, name, day, faultDay, workloadRef: { kind: 'InferenceService', name: isvc } });
   }
 
   async function runAt(name: string, at: number): Promise<ModelMonitor> {
